@@ -1,0 +1,3 @@
+import { handle, json } from '@/src/http/handler';
+
+export const GET = handle(async () => json({ message: 'Hello, world!' }));

@@ -1,0 +1,77 @@
+import 'server-only';
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; poolMax: number; schema: string | undefined };
+
+export interface Config {
+  database: DatabaseConfig;
+  /** Bearer token for post writes and the messages view; undefined when unset. */
+  apiToken: string | undefined;
+}
+
+const DEFAULT_SQLITE_FILE = './.data/app.db';
+
+/** Environment variables, where an empty string means unset (as in most deploy dashboards). */
+function env(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and checks the configuration. Throws ConfigError with a message a person can act on. */
+export function readConfig(): Config {
+  const apiToken = env('API_TOKEN');
+  if (apiToken !== undefined && apiToken.length < 16) {
+    throw new ConfigError(
+      'API_TOKEN must be at least 16 characters long (or unset to leave post writes open).',
+    );
+  }
+  return { database: readDatabaseConfig(env('DATABASE_URL')), apiToken };
+}
+
+function readDatabaseConfig(url: string | undefined): DatabaseConfig {
+  if (url === undefined) return { kind: 'sqlite', file: path.resolve(DEFAULT_SQLITE_FILE) };
+  if (url.startsWith('file:')) {
+    const file = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!file) throw new ConfigError('DATABASE_URL=file:… needs a path, for example file:./.data/app.db');
+    return { kind: 'sqlite', file: path.resolve(file) };
+  }
+  if (/^postgres(?:ql)?:\/\//.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL.');
+    }
+    const schema = parsed.searchParams.get('schema') ?? undefined;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new ConfigError('The schema= parameter of DATABASE_URL must be a lower-case SQL identifier.');
+    }
+    parsed.searchParams.delete('schema');
+    return { kind: 'postgres', url: parsed.toString(), poolMax: readPoolMax(), schema };
+  }
+  throw new ConfigError('DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL).');
+}
+
+function readPoolMax(): number {
+  const raw = env('DATABASE_POOL_MAX');
+  if (raw === undefined) return 10;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 1000) {
+    throw new ConfigError('DATABASE_POOL_MAX must be a whole number from 1 to 1000.');
+  }
+  return value;
+}
+
+let cached: Config | undefined;
+
+/** The configuration, read once per process. */
+export function config(): Config {
+  cached ??= readConfig();
+  return cached;
+}

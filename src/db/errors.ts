@@ -1,0 +1,47 @@
+import { HttpError } from '../http/problem';
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08000',
+  '08003',
+  '08006', // connection failures
+]);
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True for a unique-constraint violation on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * A database that cannot be reached (or is busy past the timeout) is a 503 the client may retry, not a 500.
+ * Returns undefined for every other error.
+ */
+export function unavailableError(error: unknown): HttpError | undefined {
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : '';
+  const lostConnection =
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
+  if ((code && UNAVAILABLE_CODES.has(code)) || lostConnection) {
+    return new HttpError(503, 'The database is not available right now; try again shortly.', {
+      headers: { 'Retry-After': '5' },
+      cause: error,
+    });
+  }
+  return undefined;
+}

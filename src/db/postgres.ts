@@ -1,0 +1,34 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema';
+
+const INT8_OID = 20;
+const TIMESTAMPTZ_OID = 1184;
+const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID) as (value: string) => Date;
+
+/** Ids and counts come back as numbers and timestamps as ISO strings, as they do from SQLite. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    if (oid === TIMESTAMPTZ_OID) return (value: string) => parseTimestamptz(value).toISOString();
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export function createPostgresDatabase(options: {
+  url: string;
+  poolMax: number;
+  schema: string | undefined;
+}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    types,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the process.
+  pool.on('error', (error) => console.error('[db] idle PostgreSQL connection failed:', error.message));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

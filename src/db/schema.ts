@@ -1,0 +1,36 @@
+import type { Generated } from 'kysely';
+
+/** Tables as Kysely sees them. Timestamps are ISO 8601 strings on both databases (see the dialect factories). */
+export interface Database {
+  posts: {
+    id: Generated<number>;
+    title: string;
+    body: string;
+    author: string | null;
+    /** Bumped on every change; the post's ETag is built from it. */
+    version: Generated<number>;
+    created_at: string;
+    updated_at: string;
+  };
+  contact_messages: {
+    id: Generated<number>;
+    name: string;
+    email: string;
+    message: string;
+    created_at: string;
+  };
+  idempotency_keys: {
+    key: string;
+    request_hash: string;
+    post_id: number;
+    response: string;
+    created_at: string;
+  };
+  schema_migrations: {
+    version: number;
+    name: string;
+    applied_at: string;
+  };
+}
+
+export type DatabaseKind = 'sqlite' | 'postgres';

@@ -1,0 +1,72 @@
+import { HttpError, badRequest } from './problem';
+import { JSON_BODY_LIMIT_BYTES } from './limits.mjs';
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/**
+ * Reads a JSON request body without ever holding more than `maxBytes` (+ one chunk) in memory:
+ * 415 unless the body is declared as JSON in UTF-8, 413 past the cap (by Content-Length or while
+ * streaming), 400 for an empty body, bad UTF-8 or malformed JSON.
+ */
+export async function readJsonBody(request: Request, maxBytes = JSON_BODY_LIMIT_BYTES): Promise<unknown> {
+  assertJsonContentType(request.headers.get('content-type'));
+
+  const declaredLength = request.headers.get('content-length');
+  if (declaredLength !== null && Number(declaredLength) > maxBytes) throw tooLarge(maxBytes);
+
+  const bytes = await readAtMost(request, maxBytes);
+  if (bytes.length === 0) throw badRequest('The request body is empty; send a JSON object.');
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw badRequest('The request body is not valid UTF-8.');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('The request body is not well-formed JSON.');
+  }
+}
+
+function assertJsonContentType(contentType: string | null): void {
+  const [mediaType = '', ...parameters] = (contentType ?? '')
+    .split(';')
+    .map((part) => part.trim().toLowerCase());
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length);
+  const utf8 = charset === undefined || ['utf-8', 'utf8', '"utf-8"'].includes(charset);
+  if (!JSON_MEDIA_TYPE.test(mediaType) || !utf8) {
+    throw new HttpError(415, 'Send the body as JSON with "Content-Type: application/json" (UTF-8).', {
+      headers: { 'Accept-Post': 'application/json' },
+    });
+  }
+}
+
+async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `The request body is larger than ${maxBytes / 1024} KiB.`);
+}

@@ -1,0 +1,38 @@
+/**
+ * Strong entity tags of the form "<id>.<version>": the version column changes on every write, so two
+ * writes in the same millisecond still get different tags (timestamps would not).
+ */
+export function etagFor(id: number, version: number): string {
+  return `"${id}.${version}"`;
+}
+
+/** Parses If-Match / If-None-Match: `*`, or the list of tags (weak ones keep their W/ prefix). */
+export function parseEntityTags(header: string | null): '*' | string[] | undefined {
+  if (header === null) return undefined;
+  if (header.trim() === '*') return '*';
+  return header.match(/(?:W\/)?"[^"]*"/g) ?? [];
+}
+
+/** If-None-Match uses the weak comparison: W/"x" matches "x". */
+export function ifNoneMatchHits(header: string | null, etag: string): boolean {
+  const tags = parseEntityTags(header);
+  if (tags === undefined) return false;
+  if (tags === '*') return true;
+  return tags.some((tag) => tag.replace(/^W\//, '') === etag);
+}
+
+/**
+ * The versions of post `id` that an If-Match header accepts, for a conditional write: undefined when there is
+ * no condition (or `*`, which any existing post meets). If-Match uses the strong comparison, so weak tags
+ * never match; an empty list means nothing can match and the write must fail with 412.
+ */
+export function versionsAcceptedByIfMatch(header: string | null, id: number): number[] | undefined {
+  const tags = parseEntityTags(header);
+  if (tags === undefined || tags === '*') return undefined;
+  const versions: number[] = [];
+  for (const tag of tags) {
+    const match = /^"(\d+)\.(\d+)"$/.exec(tag);
+    if (match && Number(match[1]) === id) versions.push(Number(match[2]));
+  }
+  return versions;
+}

@@ -1,0 +1,1 @@
+export declare const JSON_BODY_LIMIT_BYTES: number;

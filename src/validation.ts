@@ -1,0 +1,116 @@
+import * as v from 'valibot';
+import { HttpError, unprocessable, type FieldErrors } from './http/problem';
+
+type AnySchema = v.GenericSchema | v.GenericSchemaAsync;
+
+/** The keys an object schema (or a pipe that starts with one) declares. */
+function declaredKeys(schema: AnySchema): Set<string> {
+  if ('entries' in schema) return new Set(Object.keys(schema.entries as object));
+  if ('pipe' in schema) return declaredKeys((schema.pipe as AnySchema[])[0] as AnySchema);
+  throw new TypeError('parseBody needs an object schema');
+}
+
+/**
+ * Validates a decoded JSON body against an object schema. Unknown keys and server-owned keys are named in
+ * their own field errors (Valibot's strictObject would only say "never"); every other failure is Valibot's
+ * message under the field's path. Throws a 422 HttpError; returns the typed, transformed output.
+ */
+export function parseBody<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  input: unknown,
+  serverOwned: readonly string[] = [],
+): v.InferOutput<TSchema> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw unprocessable('The request body must be a JSON object.', { $: ['Expected a JSON object'] });
+  }
+  const known = declaredKeys(schema);
+  const errors: FieldErrors = {};
+  for (const key of Object.keys(input)) {
+    if (known.has(key)) continue;
+    errors[key] = [
+      serverOwned.includes(key) ? 'is set by the server and cannot be written' : 'is not a known field',
+    ];
+  }
+  const result = v.safeParse(schema, input);
+  if (!result.success) Object.assign(errors, fieldErrors(result.issues));
+  if (!result.success || Object.keys(errors).length > 0) {
+    throw unprocessable('The request body does not match the schema; see `errors`.', errors);
+  }
+  return result.output;
+}
+
+/** Validates search parameters (already turned into a plain object); failures are 400, not 422. */
+export function parseQuery<TSchema extends AnySchema>(
+  schema: TSchema,
+  input: Record<string, string>,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema as v.GenericSchema, input);
+  if (result.success) return result.output as v.InferOutput<TSchema>;
+  const errors = fieldErrors(result.issues);
+  const detail = Object.entries(errors)
+    .map(([key, messages]) => `${key}: ${messages.join('; ')}`)
+    .join(' ');
+  throw new HttpError(400, `Invalid query parameters. ${detail}`, { errors });
+}
+
+/** Valibot issues as `{ field: [messages] }`; form-level issues go under `$`. */
+export function fieldErrors(issues: readonly v.BaseIssue<unknown>[]): FieldErrors {
+  const flat = v.flatten(issues as [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]);
+  const errors: FieldErrors = {};
+  if (flat.root) errors.$ = flat.root;
+  for (const [key, messages] of Object.entries(flat.nested ?? {})) {
+    if (messages) errors[key] = messages;
+  }
+  return errors;
+}
+
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/**
+ * Text that both databases store as given: well-formed Unicode (no lone surrogates) and no NUL, which
+ * PostgreSQL's text type refuses. Single-line text allows no control characters at all, so no CR/LF
+ * reaches a header, a log line or an email.
+ */
+function storable(singleLine: boolean) {
+  return singleLine
+    ? v.check<string, string>(
+        (value) => value.isWellFormed() && !CONTROL_CHARACTER.test(value),
+        'must be a single line of text without control characters',
+      )
+    : v.check<string, string>(
+        (value) => value.isWellFormed() && !value.includes('\u0000'),
+        'must be valid Unicode text without NUL characters',
+      );
+}
+
+/** A string field with a length range, checked after trimming when `trim` is set. */
+export function text(min: number, max: number, options: { trim?: boolean; singleLine?: boolean } = {}) {
+  const minLength = v.minLength<string, number, string>(
+    min,
+    min === 1 ? 'must not be empty' : `must be at least ${min} characters`,
+  );
+  const maxLength = v.maxLength<string, number, string>(max, `must be at most ${max} characters`);
+  const content = storable(options.singleLine ?? false);
+  return options.trim
+    ? v.pipe(v.string('must be a string'), v.trim(), minLength, maxLength, content)
+    : v.pipe(v.string('must be a string'), minLength, maxLength, content);
+}
+
+export const PAGE_MAX_LIMIT = 100;
+export const PAGE_DEFAULT_LIMIT = 20;
+const limitMessage = `limit must be a whole number from 1 to ${PAGE_MAX_LIMIT}`;
+
+/** `?limit=` and `?cursor=`, shared by every keyset-paged list. */
+export const pagingEntries = {
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[0-9]{1,6}$/, limitMessage),
+      v.transform(Number),
+      v.minValue(1, limitMessage),
+      v.maxValue(PAGE_MAX_LIMIT, limitMessage),
+    ),
+    String(PAGE_DEFAULT_LIMIT),
+  ),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(200, 'cursor is not one this server issued'))),
+};
