@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { connection } from 'next/server';
 import { decodeCursor, encodeCursor } from '@/src/http/paging';
-import { postsRepository } from '@/src/posts/repository';
+import { postsRepository } from '@/src/repositories';
 import { PAGE_DEFAULT_LIMIT } from '@/src/validation';
 
 export default async function HomePage({
@@ -24,8 +24,9 @@ export default async function HomePage({
     <>
       <h1>Latest posts</h1>
       <p className="muted">
-        The same posts as <a href="/api/posts">GET /api/posts</a>. Questions? Use the{' '}
-        <Link href="/contact">contact form</Link>.
+        The same posts as{' '}
+        {/* eslint-disable-next-line @next/next/no-html-link-for-pages -- a JSON route, not a page */}
+        <a href="/api/posts">GET /api/posts</a>. Questions? Use the <Link href="/contact">contact form</Link>.
       </p>
       {page.posts.length === 0 ? (
         <p>No posts yet.</p>

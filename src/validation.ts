@@ -24,7 +24,8 @@ export function parseBody<TSchema extends v.GenericSchema>(
     throw unprocessable('The request body must be a JSON object.', { $: ['Expected a JSON object'] });
   }
   const known = declaredKeys(schema);
-  const errors: FieldErrors = {};
+  // No prototype: a client's "__proto__" key must become an entry, not replace the prototype.
+  const errors: FieldErrors = Object.create(null) as FieldErrors;
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;
     errors[key] = [
@@ -56,7 +57,7 @@ export function parseQuery<TSchema extends AnySchema>(
 /** Valibot issues as `{ field: [messages] }`; form-level issues go under `$`. */
 export function fieldErrors(issues: readonly v.BaseIssue<unknown>[]): FieldErrors {
   const flat = v.flatten(issues as [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]);
-  const errors: FieldErrors = {};
+  const errors: FieldErrors = Object.create(null) as FieldErrors;
   if (flat.root) errors.$ = flat.root;
   for (const [key, messages] of Object.entries(flat.nested ?? {})) {
     if (messages) errors[key] = messages;

@@ -1,6 +1,4 @@
-import 'server-only';
 import type { Kysely, Selectable } from 'kysely';
-import { database } from '../db/client';
 import type { Database } from '../db/schema';
 import type { ContactMessage, ContactMessageInput } from './schema';
 
@@ -43,8 +41,4 @@ export class MessagesRepository {
     const rows = await query.execute();
     return { messages: rows.slice(0, options.limit).map(toMessage), hasMore: rows.length > options.limit };
   }
-}
-
-export async function messagesRepository(): Promise<MessagesRepository> {
-  return new MessagesRepository((await database()).db);
 }

@@ -1,6 +1,6 @@
 import 'server-only';
 import { parseBody } from '../validation';
-import { messagesRepository } from './repository';
+import { messagesRepository } from '../repositories';
 import { ContactMessageInput, MESSAGE_SERVER_OWNED_FIELDS, type ContactMessage } from './schema';
 
 /**

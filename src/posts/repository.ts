@@ -1,6 +1,4 @@
-import 'server-only';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { database } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import type { Database } from '../db/schema';
 import { HttpError, notFound } from '../http/problem';
@@ -189,9 +187,4 @@ export class PostsRepository {
   private async exists(db: Kysely<Database>, id: number): Promise<boolean> {
     return (await db.selectFrom('posts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   }
-}
-
-/** The repository on the process's configured database. */
-export async function postsRepository(): Promise<PostsRepository> {
-  return new PostsRepository((await database()).db);
 }

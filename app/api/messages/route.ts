@@ -1,7 +1,7 @@
 import { requireOperator } from '@/src/http/auth';
 import { handle, json } from '@/src/http/handler';
 import { decodeCursor, encodeCursor, nextPageLink, searchParamsObject } from '@/src/http/paging';
-import { messagesRepository } from '@/src/messages/repository';
+import { messagesRepository } from '@/src/repositories';
 import { MessageListQuery } from '@/src/messages/schema';
 import { parseQuery } from '@/src/validation';
 

@@ -3,7 +3,7 @@ import { handle } from '@/src/http/handler';
 import { requirePostWriteAccess } from '@/src/http/auth';
 import { decodeCursor, searchParamsObject } from '@/src/http/paging';
 import { idempotencyKeyFrom, postLocation, postPageResponse, postResponse } from '@/src/posts/http';
-import { postsRepository } from '@/src/posts/repository';
+import { postsRepository } from '@/src/repositories';
 import { POST_SERVER_OWNED_FIELDS, PostInput, PostListQuery } from '@/src/posts/schema';
 import { parseBody, parseQuery } from '@/src/validation';
 

@@ -5,7 +5,7 @@ import { handle } from '@/src/http/handler';
 import { parseId } from '@/src/http/params';
 import { notFound } from '@/src/http/problem';
 import { postResponse } from '@/src/posts/http';
-import { postsRepository } from '@/src/posts/repository';
+import { postsRepository } from '@/src/repositories';
 import { POST_SERVER_OWNED_FIELDS, PostInput, PostPatch } from '@/src/posts/schema';
 import { parseBody } from '@/src/validation';
 

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { E2E_PORT } from './support/env';
+import { startServer } from './support/server';
+
+const TOKEN = 'restart-token-0123456789';
+
+test('posts and messages survive a killed server', async () => {
+  test.setTimeout(90_000);
+  const postgres = process.env.E2E_DATABASE_URL?.startsWith('postgres');
+  const directory = mkdtempSync(path.join(tmpdir(), 'posts-restart-'));
+  const databaseUrl = postgres
+    ? (process.env.E2E_DATABASE_URL as string).replace(/schema=[^&]+/, `schema=restart_${Date.now()}`)
+    : `file:${path.join(directory, 'app.db')}`;
+  const env = { DATABASE_URL: databaseUrl, API_TOKEN: TOKEN };
+  const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+  const port = E2E_PORT + 11;
+  try {
+    let server = await startServer(port, env);
+    const title = `Survivor ${randomUUID()}`;
+    const created = await fetch(`${server.url}/api/posts`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ title, body: 'Still here' }),
+    });
+    expect(created.status).toBe(201);
+    const post = (await created.json()) as { id: number };
+    const name = `Message ${randomUUID()}`;
+    const sent = await fetch(`${server.url}/api/submit-form`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name, email: 'a@example.com', message: 'Remember me' }),
+    });
+    expect(sent.status).toBe(200);
+
+    await server.stop('SIGKILL');
+    server = await startServer(port, env);
+    try {
+      const read = await fetch(`${server.url}/api/posts/${post.id}`);
+      expect(read.status).toBe(200);
+      expect(await read.json()).toMatchObject({ id: post.id, title, body: 'Still here' });
+      const messages = (await (await fetch(`${server.url}/api/messages`, { headers })).json()) as {
+        name: string;
+      }[];
+      expect(messages.map((message) => message.name)).toContain(name);
+    } finally {
+      await server.stop('SIGTERM');
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm test`: everything, in order: unit and integration tests, the production build, then the Playwright
+# suite against `next start` on SQLite and, when TEST_DATABASE_URL is set, again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+
+echo "== unit and integration tests"
+npm run -s test:unit
+
+echo "== production build"
+npm run -s build
+
+echo "== end-to-end suite on SQLite"
+E2E_DATABASE_URL= npx playwright test
+
+if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
+  echo "== end-to-end suite on PostgreSQL"
+  separator='?'; [[ "$TEST_DATABASE_URL" == *\?* ]] && separator='&'
+  E2E_DATABASE_URL="${TEST_DATABASE_URL}${separator}schema=e2e_$$" npx playwright test
+else
+  echo "== end-to-end suite on PostgreSQL: SKIPPED (set TEST_DATABASE_URL=postgres://… to run it)"
+fi

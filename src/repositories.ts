@@ -1,0 +1,13 @@
+import 'server-only';
+import { database } from './db/client';
+import { MessagesRepository } from './messages/repository';
+import { PostsRepository } from './posts/repository';
+
+/** The repositories on the process's configured database, opened on first use. */
+export async function postsRepository(): Promise<PostsRepository> {
+  return new PostsRepository((await database()).db);
+}
+
+export async function messagesRepository(): Promise<MessagesRepository> {
+  return new MessagesRepository((await database()).db);
+}

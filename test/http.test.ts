@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { readJsonBody } from '../src/http/body';
+import { etagFor, ifNoneMatchHits, versionsAcceptedByIfMatch } from '../src/http/etag';
+import { guardApiRequest } from '../src/http/method-guard';
+import { decodeCursor, encodeCursor, nextPageLink } from '../src/http/paging';
+import { parseId } from '../src/http/params';
+import { HttpError, errorToResponse } from '../src/http/problem';
+
+const statusOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return error instanceof HttpError ? error.status : String(error);
+  }
+};
+
+function jsonRequest(body: BodyInit | null, headers: Record<string, string> = {}) {
+  return new Request('http://x/api', {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+    duplex: 'half',
+  } as RequestInit);
+}
+
+describe('readJsonBody', () => {
+  test('parses JSON, +json types and a UTF-8 charset', async () => {
+    assert.deepEqual(await readJsonBody(jsonRequest('{"a":1}')), { a: 1 });
+    const problem = jsonRequest('{"b":2}', { 'content-type': 'application/merge-patch+json; charset=UTF-8' });
+    assert.deepEqual(await readJsonBody(problem), { b: 2 });
+  });
+
+  test('415 / 400 / 413 for the wrong media type, bad bytes and size', async () => {
+    assert.equal(await statusOf(readJsonBody(jsonRequest('{}', { 'content-type': 'text/json' }))), 415);
+    assert.equal(await statusOf(readJsonBody(jsonRequest('{}', { 'content-type': '' }))), 415);
+    assert.equal(await statusOf(readJsonBody(jsonRequest(''))), 400);
+    assert.equal(await statusOf(readJsonBody(jsonRequest('{"a":'))), 400);
+    assert.equal(await statusOf(readJsonBody(jsonRequest(new Uint8Array([0x22, 0xc3, 0x28, 0x22])))), 400);
+    assert.equal(await statusOf(readJsonBody(jsonRequest('{}', { 'content-length': '70000' }), 65536)), 413);
+  });
+
+  test('stops reading a streamed body at the cap', async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+      },
+    });
+    assert.equal(await statusOf(readJsonBody(jsonRequest(endless), 64 * 1024)), 413);
+    assert.ok(pulled <= 6, `read ${pulled} chunks of 16 KiB for a 64 KiB cap`);
+  });
+});
+
+describe('entity tags', () => {
+  test('strong tags from id and version; If-None-Match is weak, If-Match is strong', () => {
+    const tag = etagFor(7, 3);
+    assert.equal(tag, '"7.3"');
+    assert.equal(ifNoneMatchHits(`"1.1", W/${tag}`, tag), true);
+    assert.equal(ifNoneMatchHits('*', tag), true);
+    assert.equal(ifNoneMatchHits('"7.2"', tag), false);
+    assert.equal(ifNoneMatchHits(null, tag), false);
+    assert.deepEqual(versionsAcceptedByIfMatch('"7.3", "7.4"', 7), [3, 4]);
+    assert.deepEqual(versionsAcceptedByIfMatch(`W/${tag}`, 7), []);
+    assert.deepEqual(versionsAcceptedByIfMatch('"8.3"', 7), []);
+    assert.deepEqual(versionsAcceptedByIfMatch('garbage', 7), []);
+    assert.equal(versionsAcceptedByIfMatch('*', 7), undefined);
+    assert.equal(versionsAcceptedByIfMatch(null, 7), undefined);
+  });
+});
+
+describe('paging and ids', () => {
+  test('cursors round-trip and foreign ones are a 400', () => {
+    assert.equal(decodeCursor(encodeCursor(42)), 42);
+    assert.equal(decodeCursor(undefined), undefined);
+    for (const bad of [
+      '',
+      'abc',
+      Buffer.from('{"before":0}').toString('base64url'),
+      Buffer.from('[]').toString('base64url'),
+    ]) {
+      assert.throws(
+        () => decodeCursor(bad),
+        (error) => error instanceof HttpError && error.status === 400,
+      );
+    }
+  });
+
+  test('the next link keeps filters and limit', () => {
+    assert.equal(
+      nextPageLink('/api/posts', { author: 'a b', q: undefined }, 'CUR', 5),
+      '</api/posts?author=a+b&cursor=CUR&limit=5>; rel="next"',
+    );
+  });
+
+  test('ids are canonical positive safe integers', () => {
+    assert.equal(parseId('15'), 15);
+    for (const bad of ['0', '015', '-1', '1e2', ' 1', '9007199254740993', '']) {
+      assert.throws(
+        () => parseId(bad),
+        (error) => error instanceof HttpError && error.status === 400,
+      );
+    }
+  });
+});
+
+describe('method guard', () => {
+  test('405 with the exact Allow header and a problem body; 204 for OPTIONS; pass-through otherwise', async () => {
+    const denied = guardApiRequest('DELETE', '/api/posts');
+    assert.equal(denied?.status, 405);
+    assert.equal(denied?.headers.get('allow'), 'GET, HEAD, OPTIONS, POST');
+    assert.equal(denied?.headers.get('content-type'), 'application/problem+json');
+    assert.equal((await denied?.json()).status, 405);
+    const options = guardApiRequest('OPTIONS', '/api/posts/12');
+    assert.equal(options?.status, 204);
+    assert.equal(options?.headers.get('allow'), 'DELETE, GET, HEAD, OPTIONS, PATCH, PUT');
+    assert.equal(guardApiRequest('HEAD', '/api/submit-form')?.headers.get('allow'), 'OPTIONS, POST');
+    assert.equal(guardApiRequest('GET', '/api/posts/12'), undefined);
+    assert.equal(guardApiRequest('HEAD', '/api/hello'), undefined);
+    assert.equal(guardApiRequest('GET', '/api/posts/12/x')?.status, 404);
+  });
+});
+
+describe('problem responses', () => {
+  test('unexpected errors become a bare 500 that says nothing of the cause', async () => {
+    const original = console.error;
+    console.error = () => undefined;
+    try {
+      const response = errorToResponse(new Error('SQLITE_ERROR: no such table: posts at /work/db.ts:1:1'));
+      assert.equal(response.status, 500);
+      const body = await response.text();
+      assert.doesNotMatch(body, /SQLITE|posts|\/work/);
+    } finally {
+      console.error = original;
+    }
+  });
+});
