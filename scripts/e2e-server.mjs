@@ -20,7 +20,7 @@ if (databaseUrl?.startsWith('postgres')) {
   await client.query(`drop schema if exists "${schema}" cascade`);
   await client.end();
 } else {
-  const dir = path.resolve('.data/e2e');
+  const dir = path.resolve(`.data/e2e-${port}`);
   rmSync(dir, { recursive: true, force: true });
   databaseUrl = `file:${path.join(dir, 'app.db')}`;
 }
