@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { isolatedDatabase } from './support/databases';
 import { E2E_PORT } from './support/env';
 import { startServer } from './support/server';
 
@@ -10,12 +8,8 @@ const TOKEN = 'restart-token-0123456789';
 
 test('posts and messages survive a killed server', async () => {
   test.setTimeout(90_000);
-  const postgres = process.env.E2E_DATABASE_URL?.startsWith('postgres');
-  const directory = mkdtempSync(path.join(tmpdir(), 'posts-restart-'));
-  const databaseUrl = postgres
-    ? (process.env.E2E_DATABASE_URL as string).replace(/schema=[^&]+/, `schema=restart_${Date.now()}`)
-    : `file:${path.join(directory, 'app.db')}`;
-  const env = { DATABASE_URL: databaseUrl, API_TOKEN: TOKEN };
+  const database = isolatedDatabase('restart');
+  const env = { DATABASE_URL: database.url, API_TOKEN: TOKEN };
   const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
   const port = E2E_PORT + 11;
   try {
@@ -36,6 +30,7 @@ test('posts and messages survive a killed server', async () => {
     });
     expect(sent.status).toBe(200);
 
+    // SIGKILL: no graceful shutdown, so only what was committed before the 2xx can survive.
     await server.stop('SIGKILL');
     server = await startServer(port, env);
     try {
@@ -50,6 +45,6 @@ test('posts and messages survive a killed server', async () => {
       await server.stop('SIGTERM');
     }
   } finally {
-    rmSync(directory, { recursive: true, force: true });
+    await database.dispose();
   }
 });

@@ -1,6 +1,6 @@
 import 'server-only';
 import { config } from '../config';
-import { unavailableError } from './errors';
+import { HttpError } from '../http/problem';
 import { openDatabase, type DatabaseHandle } from './open';
 import type { DatabaseKind } from './schema';
 
@@ -14,7 +14,12 @@ const holder = globalThis as typeof globalThis & { __serviceDatabase?: Promise<D
 export function database(): Promise<DatabaseHandle> {
   holder.__serviceDatabase ??= openDatabase(config().database).catch((error: unknown) => {
     holder.__serviceDatabase = undefined;
-    throw unavailableError(error) ?? error;
+    // Whatever stopped the open (server down, unwritable directory, a failed migration), requests cannot be
+    // served until it is fixed: 503, with the cause in the log only.
+    throw new HttpError(503, 'The database is not available right now; try again shortly.', {
+      headers: { 'Retry-After': '5' },
+      cause: error,
+    });
   });
   return holder.__serviceDatabase;
 }

@@ -1,3 +1,4 @@
+import { unavailableError } from '../db/errors';
 import { errorToResponse } from './problem';
 
 /**
@@ -11,7 +12,8 @@ export function handle<Context>(
     try {
       return await fn(request, context);
     } catch (error) {
-      return errorToResponse(error);
+      // A database that went away mid-request is a 503 the client may retry, not a 500.
+      return errorToResponse(unavailableError(error) ?? error);
     }
   };
 }
