@@ -1,9 +1,21 @@
 import 'server-only';
 import { sql } from 'kysely';
+import * as v from 'valibot';
 import { configuredDatabaseKind, database } from './db/client';
 import { postWritesAreOpen } from './http/auth';
 import { json } from './http/handler';
-import { problemResponse } from './http/problem';
+import { ProblemDetails, problemResponse } from './http/problem';
+
+/** What the health check reports either way (the schemas are what the API description promises). */
+const healthFacts = {
+  database: v.pipe(v.picklist(['sqlite', 'postgres']), v.description('The configured database.')),
+  postWrites: v.pipe(
+    v.picklist(['open', 'token']),
+    v.description('Whether post writes need the bearer token (`token`) or are open to anyone (`open`).'),
+  ),
+};
+export const HealthStatus = v.strictObject({ status: v.literal('ok'), ...healthFacts });
+export const HealthProblem = v.looseObject({ ...ProblemDetails.entries, ...healthFacts });
 
 /** 200 when the database answers a query now, 503 (problem+json) when it does not. */
 export async function healthResponse(): Promise<Response> {
@@ -12,7 +24,7 @@ export async function healthResponse(): Promise<Response> {
   try {
     const { db } = await database();
     await sql`select 1`.execute(db);
-    return json({ status: 'ok', database: backend, postWrites });
+    return json({ status: 'ok', database: backend, postWrites } satisfies v.InferOutput<typeof HealthStatus>);
   } catch (error) {
     console.error('[health] database check failed:', error instanceof Error ? error.message : error);
     return problemResponse(503, 'The database is not answering.', {

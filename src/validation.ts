@@ -84,18 +84,41 @@ function storable(singleLine: boolean) {
       );
 }
 
-/** A string field with a length range, checked after trimming when `trim` is set. */
-export function text(min: number, max: number, options: { trim?: boolean; singleLine?: boolean } = {}) {
+/**
+ * A string field with a length range, checked after trimming when `trim` is set. The description comes right
+ * after the type so that the API description (src/openapi) can append what the later checks require.
+ */
+export function text(
+  min: number,
+  max: number,
+  options: { trim?: boolean; singleLine?: boolean; description?: string } = {},
+) {
   const minLength = v.minLength<string, number, string>(
     min,
     min === 1 ? 'must not be empty' : `must be at least ${min} characters`,
   );
   const maxLength = v.maxLength<string, number, string>(max, `must be at most ${max} characters`);
   const content = storable(options.singleLine ?? false);
+  const string =
+    options.description === undefined
+      ? v.string('must be a string')
+      : v.pipe(v.string('must be a string'), v.description(options.description));
   return options.trim
-    ? v.pipe(v.string('must be a string'), v.trim(), minLength, maxLength, content)
-    : v.pipe(v.string('must be a string'), minLength, maxLength, content);
+    ? v.pipe(string, v.trim(), minLength, maxLength, content)
+    : v.pipe(string, minLength, maxLength, content);
 }
+
+/** A positive integer id, assigned by the server. */
+/** Text with something besides white space. An empty string is left to the length check, so it gets one message. */
+export const notBlank = v.check<string, string>(
+  (value) => value.length === 0 || value.trim().length > 0,
+  'must not be blank',
+);
+
+export const Id = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+
+/** An ISO 8601 UTC timestamp, as both databases store it. */
+export const Timestamp = v.pipe(v.string(), v.isoTimestamp());
 
 export const PAGE_MAX_LIMIT = 100;
 export const PAGE_DEFAULT_LIMIT = 20;
@@ -108,10 +131,20 @@ export const pagingEntries = {
       v.string(),
       v.regex(/^[0-9]{1,6}$/, limitMessage),
       v.transform(Number),
+      // The type after the transform: the API description shows limit as the integer it stands for.
+      v.number(),
+      v.description(`How many items to return, 1 to ${PAGE_MAX_LIMIT}.`),
+      v.integer(limitMessage),
       v.minValue(1, limitMessage),
       v.maxValue(PAGE_MAX_LIMIT, limitMessage),
     ),
     String(PAGE_DEFAULT_LIMIT),
   ),
-  cursor: v.optional(v.pipe(v.string(), v.maxLength(200, 'cursor is not one this server issued'))),
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.description('Where the page starts. Opaque: copy it from the previous page\'s `Link: rel="next"`.'),
+      v.maxLength(200, 'cursor is not one this server issued'),
+    ),
+  ),
 };

@@ -1,6 +1,24 @@
 import { STATUS_CODES } from 'node:http';
+import * as v from 'valibot';
 
 export type FieldErrors = Record<string, string[]>;
+
+/**
+ * The body of every error answer (RFC 9457), as the API description promises it. Loose: RFC 9457 lets a
+ * problem carry extension members (the health check adds its own).
+ */
+export const ProblemDetails = v.looseObject({
+  type: v.pipe(v.string(), v.description('The kind of problem; `about:blank` means the status says it all.')),
+  title: v.pipe(v.string(), v.description("The status code's reason phrase.")),
+  status: v.pipe(v.number(), v.integer(), v.minValue(400), v.maxValue(599)),
+  detail: v.pipe(v.string(), v.description('What went wrong with this request, for a person to read.')),
+  errors: v.optional(
+    v.pipe(
+      v.record(v.string(), v.array(v.string())),
+      v.description('Validation failures: each field with its messages; `$` for the body as a whole.'),
+    ),
+  ),
+});
 
 interface HttpErrorOptions {
   errors?: FieldErrors;

@@ -1,11 +1,12 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
+import * as v from 'valibot';
 import { etagFor } from '../http/etag';
 import { json } from '../http/handler';
 import { nextPageLink, encodeCursor } from '../http/paging';
 import { badRequest } from '../http/problem';
 import type { IdempotencyKey, StoredPost } from './repository';
-import type { PostInput, PostListQuery } from './schema';
+import { IdempotencyKeyHeader, type PostInput, type PostListQuery } from './schema';
 
 /** One post, with the ETag clients send back in If-Match / If-None-Match. */
 export function postResponse(
@@ -43,7 +44,7 @@ export function postPageResponse(
 export function idempotencyKeyFrom(request: Request, input: PostInput): IdempotencyKey | undefined {
   const key = request.headers.get('idempotency-key');
   if (key === null) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+  if (!v.is(IdempotencyKeyHeader, key)) {
     throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters.');
   }
   const requestHash = createHash('sha256')

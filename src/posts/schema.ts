@@ -1,13 +1,19 @@
 import * as v from 'valibot';
-import { pagingEntries, text } from '../validation';
+import { Id, Timestamp, notBlank, pagingEntries, text } from '../validation';
 
-const Title = text(1, 200, { trim: true, singleLine: true });
+const Title = text(1, 200, { trim: true, singleLine: true, description: 'The headline.' });
 const Body = v.pipe(
-  text(1, 20_000),
-  v.check((value) => value.trim().length > 0, 'must not be blank'),
+  text(1, 20_000, { description: 'The text of the post; line breaks are kept.' }),
+  notBlank,
 );
 /** `null` and an absent author mean the same: no author. */
-const Author = v.nullable(text(1, 100, { trim: true, singleLine: true }));
+const Author = v.nullable(
+  text(1, 100, {
+    trim: true,
+    singleLine: true,
+    description: 'Who wrote it; `null` for nobody in particular.',
+  }),
+);
 
 /** Fields that the server sets; a body that tries to write them is rejected by name. */
 export const POST_SERVER_OWNED_FIELDS = ['id', 'createdAt', 'updatedAt'] as const;
@@ -35,20 +41,36 @@ export const PostPatch = v.pipe(
 /** `GET /api/posts` query. Unknown parameters are ignored (cache busters, tracking tags). */
 export const PostListQuery = v.object({
   ...pagingEntries,
-  author: v.optional(text(1, 100, { trim: true, singleLine: true })),
-  q: v.optional(text(1, 200, { trim: true, singleLine: true })),
+  author: v.optional(
+    text(1, 100, { trim: true, singleLine: true, description: 'Only posts by exactly this author.' }),
+  ),
+  q: v.optional(
+    text(1, 200, {
+      trim: true,
+      singleLine: true,
+      description: 'Only posts with this text in the title or body.',
+    }),
+  ),
 });
 
 export type PostInput = v.InferOutput<typeof PostInput>;
 export type PostPatch = v.InferOutput<typeof PostPatch>;
 export type PostListQuery = v.InferOutput<typeof PostListQuery>;
 
-/** A post as the API returns it. */
-export interface Post {
-  id: number;
-  title: string;
-  body: string;
-  author: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A post as the API returns it: this schema is what the API description promises, field for field. */
+export const Post = v.strictObject({
+  id: Id,
+  title: Title,
+  body: Body,
+  author: Author,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Post = v.InferOutput<typeof Post>;
+
+/** `Idempotency-Key` on `POST /api/posts`: visible ASCII, so it can be stored and compared as given. */
+export const IdempotencyKeyHeader = v.pipe(
+  v.string(),
+  v.description('Makes a retried create safe: the same key with the same body returns the first response.'),
+  v.regex(/^[\x21-\x7e]{1,255}$/),
+);
