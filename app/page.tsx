@@ -19,6 +19,8 @@ export default async function HomePage({
   }
   const page = await (await postsRepository()).list({ limit: PAGE_DEFAULT_LIMIT, beforeId });
   const last = page.posts.at(-1);
+  // The API's own cursor: this page and `GET /api/posts?cursor=…` page through the same sequence.
+  const nextPage = page.hasMore && last ? `/?cursor=${encodeCursor(last.post.id)}` : undefined;
 
   return (
     <>
@@ -26,7 +28,8 @@ export default async function HomePage({
       <p className="muted">
         The same posts as{' '}
         {/* eslint-disable-next-line @next/next/no-html-link-for-pages -- a JSON route, not a page */}
-        <a href="/api/posts">GET /api/posts</a>. Questions? Use the <Link href="/contact">contact form</Link>.
+        <a href="/api/posts">GET /api/posts</a> (see the <Link href="/docs">API description</Link>).
+        Questions? Use the <Link href="/contact">contact form</Link>.
       </p>
       {page.posts.length === 0 ? (
         <p>No posts yet.</p>
@@ -45,12 +48,15 @@ export default async function HomePage({
           ))}
         </ul>
       )}
-      {page.hasMore && last && (
-        <p className="pager">
-          <Link href={`/?cursor=${encodeCursor(last.post.id)}`} rel="next">
-            Next page
-          </Link>
-        </p>
+      {(beforeId !== undefined || nextPage) && (
+        <nav className="pager" aria-label="Pages">
+          {beforeId !== undefined && <Link href="/">Newest posts</Link>}
+          {nextPage && (
+            <Link href={nextPage} rel="next">
+              Next page
+            </Link>
+          )}
+        </nav>
       )}
     </>
   );

@@ -5,13 +5,23 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string; poolMax: number; schema: string | undefined };
 
+/** A fixed-window limit: at most `limit` requests per `windowSeconds` per client. */
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
 export interface Config {
   database: DatabaseConfig;
   /** Bearer token for post writes and the messages view; undefined when unset. */
   apiToken: string | undefined;
+  /** Contact messages per client, shared by the form and `POST /api/submit-form`. */
+  contactRateLimit: RateLimit;
 }
 
 const DEFAULT_SQLITE_FILE = './.data/app.db';
+/** Five messages per client per ten minutes: more than a person writes, fewer than a script sends. */
+const DEFAULT_CONTACT_RATE_LIMIT = '5/600';
 
 /** Environment variables, where an empty string means unset (as in most deploy dashboards). */
 function env(name: string): string | undefined {
@@ -31,7 +41,26 @@ export function readConfig(): Config {
       'API_TOKEN must be at least 16 characters long (or unset to leave post writes open).',
     );
   }
-  return { database: readDatabaseConfig(env('DATABASE_URL')), apiToken };
+  return {
+    database: readDatabaseConfig(env('DATABASE_URL')),
+    apiToken,
+    contactRateLimit: readContactRateLimit(),
+  };
+}
+
+/** CONTACT_RATE_LIMIT: `<requests>/<seconds>`, for example `5/600`. */
+function readContactRateLimit(): RateLimit {
+  const raw = env('CONTACT_RATE_LIMIT') ?? DEFAULT_CONTACT_RATE_LIMIT;
+  const match = /^([0-9]{1,7})\/([0-9]{1,6})$/.exec(raw);
+  const limit = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || limit < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
+    throw new ConfigError(
+      'CONTACT_RATE_LIMIT must be <requests>/<seconds>, for example 5/600 (5 per client per 10 minutes), ' +
+        'with at least 1 request and a window from 1 to 86400 seconds.',
+    );
+  }
+  return { limit, windowSeconds };
 }
 
 function readDatabaseConfig(url: string | undefined): DatabaseConfig {

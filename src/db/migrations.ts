@@ -70,6 +70,30 @@ export const MIGRATIONS: Migration[] = [
       ],
     },
   },
+  {
+    version: 2,
+    name: 'rate limit windows',
+    up: {
+      sqlite: [
+        `create table rate_limit_hits (
+          bucket text not null,
+          window_start text not null,
+          hits integer not null,
+          primary key (bucket, window_start)
+        )`,
+        `create index rate_limit_hits_window_start on rate_limit_hits (window_start)`,
+      ],
+      postgres: [
+        `create table rate_limit_hits (
+          bucket text not null,
+          window_start timestamptz not null,
+          hits integer not null,
+          primary key (bucket, window_start)
+        )`,
+        `create index rate_limit_hits_window_start on rate_limit_hits (window_start)`,
+      ],
+    },
+  },
 ];
 
 /** Arbitrary constant that names this service's migration lock among PostgreSQL advisory locks. */

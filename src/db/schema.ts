@@ -26,6 +26,12 @@ export interface Database {
     response: string;
     created_at: string;
   };
+  /** One row per client (bucket) and fixed window: the requests counted in it so far. */
+  rate_limit_hits: {
+    bucket: string;
+    window_start: string;
+    hits: number;
+  };
   schema_migrations: {
     version: number;
     name: string;

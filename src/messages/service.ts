@@ -1,13 +1,34 @@
 import 'server-only';
+import { config } from '../config';
+import { HttpError } from '../http/problem';
+import { messagesRepository, rateLimitRepository } from '../repositories';
 import { parseBody } from '../validation';
-import { messagesRepository } from '../repositories';
-import { ContactMessageInput, MESSAGE_SERVER_OWNED_FIELDS, type ContactMessage } from './schema';
+import { CONTACT_HONEYPOT_FIELD, ContactSubmission, MESSAGE_SERVER_OWNED_FIELDS } from './schema';
 
 /**
  * The one way a contact message gets in, whichever door it came through (the JSON route or the /contact
- * Server Action): validate with the shared schema, then store. Throws a 422 HttpError on invalid input.
+ * Server Action), for the client identified by `client` (see clientAddress):
+ * - validate with the shared schema (422 HttpError): a person's typo does not count against their limit;
+ * - a filled honeypot resolves as if the message were stored, so a bot learns nothing, and costs no write;
+ * - over the per-client limit, a 429 HttpError with Retry-After;
+ * - otherwise store it.
  */
-export async function submitContactMessage(input: unknown): Promise<ContactMessage> {
-  const message = parseBody(ContactMessageInput, input, MESSAGE_SERVER_OWNED_FIELDS);
-  return (await messagesRepository()).create(message);
+export async function submitContactMessage(input: unknown, client: string): Promise<void> {
+  const { [CONTACT_HONEYPOT_FIELD]: honeypot, ...message } = parseBody(
+    ContactSubmission,
+    input,
+    MESSAGE_SERVER_OWNED_FIELDS,
+  );
+  if (honeypot) return;
+  await enforceContactRateLimit(client);
+  await (await messagesRepository()).create(message);
+}
+
+async function enforceContactRateLimit(client: string): Promise<void> {
+  const verdict = await (await rateLimitRepository()).hit(`contact:${client}`, config().contactRateLimit);
+  if (verdict.allowed) return;
+  const seconds = verdict.retryAfterSeconds;
+  throw new HttpError(429, `Too many messages; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
 }
