@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command (`npm run test:all`): install what the tests need on a fresh machine, then run
-# lint, typecheck, formatting and the whole suite. .ci/run calls exactly this.
+# lint, typecheck, formatting, the workflow lint and the whole suite. .ci/run calls exactly this, and
+# .github/workflows/ci.yml runs the same npm scripts in the same order (test/workflow.test.ts checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +20,10 @@ fi
 echo "== npm ci"
 npm ci --no-audit --no-fund
 
-echo "== lint, typecheck, formatting"
+echo "== lint, typecheck, formatting, the CI workflow"
 npm run -s lint
 npm run -s typecheck
 npm run -s format:check
+npm run -s lint:workflow
 
 npm test

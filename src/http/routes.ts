@@ -7,6 +7,7 @@ export const API_ROUTES = {
   '/api/health': ['GET'],
   '/api/hello': ['GET'],
   '/api/messages': ['GET'],
+  '/api/openapi.json': ['GET'],
   '/api/posts': ['GET', 'POST'],
   '/api/posts/[id]': ['GET', 'PUT', 'PATCH', 'DELETE'],
   '/api/submit-form': ['POST'],

@@ -1,0 +1,91 @@
+import {
+  toJsonSchema,
+  toJsonSchemaDefs,
+  type ConversionConfig,
+  type JsonSchema,
+} from '@valibot/to-json-schema';
+import * as v from 'valibot';
+
+export type { JsonSchema };
+
+/**
+ * Request bodies are described as the client sends them (`input`: before any transform); responses, query and
+ * path parameters as what they mean (`output`: `?limit=20` is the integer 20, not the string).
+ */
+export type TypeMode = 'input' | 'output';
+
+type AnySchema = v.GenericSchema;
+
+/** Where component schemas live in an OpenAPI document. */
+const componentRef = (name: string) => `#/components/schemas/${name}`;
+
+function withNote(schema: JsonSchema, note: string): JsonSchema {
+  return { ...schema, description: schema.description ? `${schema.description} ${note}` : note };
+}
+
+const asSentence = (message: string) => `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
+
+function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>): ConversionConfig {
+  return {
+    // OpenAPI 3.1's Schema Object is JSON Schema 2020-12.
+    target: 'draft-2020-12',
+    typeMode: mode,
+    // Anything the converter cannot express fails the document's build (and its unit test), never silently.
+    errorMode: 'throw',
+    definitions,
+    overrideRef: ({ referenceId }) => componentRef(referenceId),
+    overrideAction({ valibotAction, jsonSchema }) {
+      // JSON Schema has no keyword for these: say them in words rather than drop them. (Schemas put their own
+      // v.description right after the type, so these notes are appended to it, not overwritten by it.)
+      if (valibotAction.type === 'trim') {
+        return withNote(jsonSchema, 'Surrounding white space is removed before the length is checked.');
+      }
+      const message = (valibotAction as { message?: unknown }).message;
+      if (valibotAction.type === 'check' && typeof message === 'string') {
+        return withNote(jsonSchema, asSentence(message));
+      }
+      return undefined;
+    },
+    overrideSchema({ valibotSchema, jsonSchema }) {
+      // A default is written in the input type (`'20'` for ?limit=); the output description shows its meaning.
+      if (mode === 'output' && valibotSchema.type === 'optional') {
+        const optional = valibotSchema as v.OptionalSchema<AnySchema, unknown>;
+        const fallback = v.getDefault(optional);
+        if (fallback !== undefined) {
+          return { ...jsonSchema, default: v.parse(optional.wrapped, fallback) as JsonSchema['default'] };
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Component schemas, each converted in its own mode; references between them point into the components. */
+export function componentSchemas(
+  groups: readonly { mode: TypeMode; schemas: Record<string, AnySchema> }[],
+): Record<string, JsonSchema> {
+  const all = Object.assign({}, ...groups.map((group) => group.schemas)) as Record<string, AnySchema>;
+  const result: Record<string, JsonSchema> = {};
+  for (const { mode, schemas } of groups) {
+    const converted = toJsonSchemaDefs(schemas, conversionConfig(mode, all));
+    for (const [name, schema] of Object.entries(converted)) result[name] = schema;
+  }
+  return result;
+}
+
+/**
+ * One schema for use inside the document: a component becomes a `$ref` to it, anything else (an array of
+ * posts, a query parameter) is converted in place with references to the components it contains.
+ */
+export function schemaFor(
+  schema: AnySchema,
+  mode: TypeMode,
+  components: Record<string, AnySchema>,
+): JsonSchema {
+  const {
+    $schema: _dialect,
+    $defs: _definitions,
+    ...rest
+  } = toJsonSchema(schema, conversionConfig(mode, components));
+  return rest;
+}
