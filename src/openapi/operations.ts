@@ -206,6 +206,17 @@ const staleTag = {
   },
 } as const;
 
+/** PUT and PATCH answer alike: the post as it is now, or why it was not changed. */
+const changedPostResponses = {
+  200: { description: 'The post as it is now.', body: Post, headers: ['ETag'] },
+  400: { description: `${badPostId} Or: ${malformedBody}` },
+  ...needsToken,
+  ...noSuchPost,
+  ...staleTag,
+  ...jsonBodyProblems,
+  ...unavailable,
+} satisfies OperationDescription['responses'];
+
 export const OPERATIONS = {
   '/api/health': {
     GET: {
@@ -334,15 +345,7 @@ export const OPERATIONS = {
       access: 'post-writes',
       requestHeaders: ['If-Match'],
       body: PostInput,
-      responses: {
-        200: { description: 'The post as it is now.', body: Post, headers: ['ETag'] },
-        400: { description: `${badPostId} Or: ${malformedBody}` },
-        ...needsToken,
-        ...noSuchPost,
-        ...staleTag,
-        ...jsonBodyProblems,
-        ...unavailable,
-      },
+      responses: changedPostResponses,
     },
     PATCH: {
       operationId: 'updatePost',
@@ -352,15 +355,7 @@ export const OPERATIONS = {
       access: 'post-writes',
       requestHeaders: ['If-Match'],
       body: PostPatch,
-      responses: {
-        200: { description: 'The post as it is now.', body: Post, headers: ['ETag'] },
-        400: { description: `${badPostId} Or: ${malformedBody}` },
-        ...needsToken,
-        ...noSuchPost,
-        ...staleTag,
-        ...jsonBodyProblems,
-        ...unavailable,
-      },
+      responses: changedPostResponses,
     },
     DELETE: {
       operationId: 'deletePost',
