@@ -51,10 +51,13 @@ async function startServer(databaseFile: string) {
   throw new Error('next start did not become healthy');
 }
 
+/** Kept referenced until exit: on Node 24 a collected better-sqlite3 object can abort (see src/db/sqlite.ts). */
+const seeders: unknown[] = [];
+
 /** Seeds posts in one transaction, straight into the file the server already migrated. */
 function seed(databaseFile: string, count: number) {
   const db = new Database(databaseFile);
-  db.pragma('busy_timeout = 10000');
+  db.exec('pragma busy_timeout = 10000');
   const insert = db.prepare(
     `insert into posts (title, body, author, created_at, updated_at) values (?, ?, ?, ?, ?)`,
   );
@@ -71,6 +74,7 @@ function seed(databaseFile: string, count: number) {
     }
   })();
   db.close();
+  seeders.push(db, insert);
 }
 
 function request(agent: http.Agent, method: string, urlPath: string, body?: string): Promise<number> {

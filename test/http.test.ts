@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readJsonBody } from '../src/http/body';
-import { etagFor, ifNoneMatchHits, versionsAcceptedByIfMatch } from '../src/http/etag';
+import { MAX_IF_MATCH_TAGS, etagFor, ifNoneMatchHits, versionsAcceptedByIfMatch } from '../src/http/etag';
 import { guardApiRequest } from '../src/http/method-guard';
 import { decodeCursor, encodeCursor, nextPageLink } from '../src/http/paging';
 import { parseId } from '../src/http/params';
@@ -68,6 +68,8 @@ describe('entity tags', () => {
     assert.deepEqual(versionsAcceptedByIfMatch('garbage', 7), []);
     assert.equal(versionsAcceptedByIfMatch('*', 7), undefined);
     assert.equal(versionsAcceptedByIfMatch(null, 7), undefined);
+    const many = Array.from({ length: 40 }, (_, index) => `"7.${index % 20}"`).join(', ');
+    assert.deepEqual(versionsAcceptedByIfMatch(many, 7), [...Array(MAX_IF_MATCH_TAGS).keys()]);
   });
 });
 

@@ -29,10 +29,16 @@ export function ifNoneMatchHits(header: string | null, etag: string): boolean {
 export function versionsAcceptedByIfMatch(header: string | null, id: number): number[] | undefined {
   const tags = parseEntityTags(header);
   if (tags === undefined || tags === '*') return undefined;
-  const versions: number[] = [];
-  for (const tag of tags) {
+  const versions = new Set<number>();
+  for (const tag of tags.slice(0, MAX_IF_MATCH_TAGS)) {
     const match = /^"(\d+)\.(\d+)"$/.exec(tag);
-    if (match && Number(match[1]) === id) versions.push(Number(match[2]));
+    if (match && Number(match[1]) === id) versions.add(Number(match[2]));
   }
-  return versions;
+  return [...versions];
 }
+
+/**
+ * Only the first tags of an If-Match list count. A client has no use for more than one or two; the cap keeps
+ * the number of distinct SQL texts (`version in (?, ?, …)`) small, which the SQLite statement cache needs.
+ */
+export const MAX_IF_MATCH_TAGS = 16;
