@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `bash scripts/test-on-node.sh 24`: the unit and integration tests, the production build and the Playwright
+# suite on SQLite, on another Node.js major line, taken from the npm registry's `node` package. Runs in a clone
+# of this checkout's HEAD with its own node_modules, since native modules (better-sqlite3) are built per Node
+# ABI, against that Node's own headers. .ci/run uses it for Node 24, whose native-module ABI once aborted the
+# SQLite backend (see src/db/sqlite.ts).
+set -euo pipefail
+major="${1:?usage: test-on-node.sh <node major version>}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "== Node.js $major from the npm registry"
+npm install --prefix "$work/runtime" --no-save --no-audit --no-fund --loglevel=error "node@$major" >/dev/null
+dist="$(find "$work/runtime/node_modules/node/node_modules" -maxdepth 1 -type d -name 'node-*' | head -n 1)"
+[[ -x "$dist/bin/node" ]] || { echo "no node binary in the node@$major package" >&2; exit 1; }
+export PATH="$dist/bin:$PATH" npm_config_nodedir="$dist"
+echo "node $(node -v)"
+
+git clone -q "$root" "$work/repo"
+cd "$work/repo"
+npm ci --no-audit --no-fund --loglevel=error
+npm run -s test:unit
+npm run -s build
+E2E_PORT="${E2E_PORT:-3260}" npm run -s test:e2e:sqlite
