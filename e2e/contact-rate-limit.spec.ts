@@ -39,6 +39,11 @@ test('the per-client limit: 429 with Retry-After from the API, the same sentence
 
     // Another client (as a proxy in front would say) has its own allowance.
     expect((await send(message('Elsewhere'), { 'X-Forwarded-For': '198.51.100.23' })).status).toBe(200);
+    // Behind a proxy that appends (TRUSTED_PROXIES=1, the default), an address the client put in front of the
+    // proxy's entry changes nothing: still this client, still refused.
+    expect((await send(message('Disguised'), { 'X-Forwarded-For': '203.0.113.99, 127.0.0.1' })).status).toBe(
+      429,
+    );
 
     // The form and the API share one count per client: this browser is the same 127.0.0.1.
     const name = `Blocked ${randomUUID()}`;

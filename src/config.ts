@@ -17,6 +17,8 @@ export interface Config {
   apiToken: string | undefined;
   /** Contact messages per client, shared by the form and `POST /api/submit-form`. */
   contactRateLimit: RateLimit;
+  /** Reverse proxies in front of the service that append to X-Forwarded-For (see clientAddress). */
+  trustedProxies: number;
 }
 
 const DEFAULT_SQLITE_FILE = './.data/app.db';
@@ -45,7 +47,19 @@ export function readConfig(): Config {
     database: readDatabaseConfig(env('DATABASE_URL')),
     apiToken,
     contactRateLimit: readContactRateLimit(),
+    trustedProxies: readTrustedProxies(),
   };
+}
+
+/** TRUSTED_PROXIES: how many reverse proxies append to X-Forwarded-For before a request reaches us. */
+function readTrustedProxies(): number {
+  const raw = env('TRUSTED_PROXIES') ?? '1';
+  if (!/^[0-9]$/.test(raw)) {
+    throw new ConfigError(
+      'TRUSTED_PROXIES must be the number of reverse proxies in front of the service, 0 to 9.',
+    );
+  }
+  return Number(raw);
 }
 
 /** CONTACT_RATE_LIMIT: `<requests>/<seconds>`, for example `5/600`. */

@@ -41,13 +41,21 @@ describe('requireSameOrigin', () => {
 });
 
 describe('clientAddress', () => {
-  test('the first X-Forwarded-For entry, else "unknown"', () => {
+  test('the entry the nearest trusted proxy wrote, so a client-sent prefix changes nothing', () => {
     const headers = (value: string) => new Headers({ 'x-forwarded-for': value });
-    assert.equal(clientAddress(headers(' 203.0.113.7 , 10.0.0.1')), '203.0.113.7');
-    assert.equal(clientAddress(headers('::1')), '::1');
-    assert.equal(clientAddress(headers('')), 'unknown');
-    assert.equal(clientAddress(new Headers()), 'unknown');
-    assert.equal(clientAddress(headers('x'.repeat(500))).length, 64);
+    // One proxy (the default): the last entry; what the client put to its left is ignored.
+    assert.equal(clientAddress(headers('1.1.1.1, 203.0.113.7'), 1), '203.0.113.7');
+    assert.equal(clientAddress(headers('9.9.9.9, 1.1.1.1, 203.0.113.7'), 1), '203.0.113.7');
+    // Two proxies: the client is second from the right.
+    assert.equal(clientAddress(headers(' 1.1.1.1 , 203.0.113.7 , 10.0.0.1'), 2), '203.0.113.7');
+    // None: the address Next.js recorded itself.
+    assert.equal(clientAddress(headers('::1'), 0), '::1');
+    // Fewer entries than proxies: the leftmost there is.
+    assert.equal(clientAddress(headers('203.0.113.7'), 3), '203.0.113.7');
+    assert.equal(clientAddress(headers(''), 1), 'unknown');
+    assert.equal(clientAddress(headers(' , '), 1), 'unknown');
+    assert.equal(clientAddress(new Headers(), 1), 'unknown');
+    assert.equal(clientAddress(headers('x'.repeat(500)), 1).length, 64);
   });
 });
 
