@@ -7,7 +7,10 @@ test('the home page shows a post created through the API, and links to it', asyn
     data: { title, body: 'Shown on the page', author: 'E2E' },
   });
   expect(created.status()).toBe(201);
-  await page.goto('/');
+  const response = await page.goto('/');
+  // Pages may not be framed by another site (clickjacking), nor have their type guessed.
+  expect(response?.headers()['x-frame-options']).toBe('DENY');
+  expect(response?.headers()['x-content-type-options']).toBe('nosniff');
   await expect(page.getByRole('heading', { level: 1, name: 'Latest posts' })).toBeVisible();
   const link = page.getByRole('link', { name: title });
   await expect(link).toBeVisible();

@@ -52,6 +52,7 @@ test('GET /api/hello', async ({ request }) => {
   expect(response.status()).toBe(200);
   expect(response.headers()['content-type']).toBe('application/json');
   expect(await response.json()).toEqual({ message: 'Hello, world!' });
+  expect(response.headers()['x-content-type-options']).toBe('nosniff');
 });
 
 test('GET /api/health names the backend and says whether writes need the token', async ({ request }) => {

@@ -4,6 +4,7 @@ import { expect, type APIResponse } from '@playwright/test';
 export async function expectProblem(response: APIResponse, status: number) {
   expect(response.status(), await response.text()).toBe(status);
   expect(response.headers()['content-type']).toBe('application/problem+json');
+  expect(response.headers()['x-content-type-options']).toBe('nosniff');
   const body = (await response.json()) as {
     type: string;
     title: string;
