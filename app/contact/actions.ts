@@ -14,7 +14,7 @@ const FIELDS: readonly ContactField[] = ['name', 'email', 'message'];
 /**
  * The /contact form's action (through useActionState, so it also runs when the browser posts the form
  * without JavaScript). The same service as `POST /api/submit-form` validates, rate-limits and stores;
- * Next.js has already refused a cross-origin call by comparing Origin with the host.
+ * proxy.ts has already answered a cross-origin post with 403, before this runs.
  */
 export async function sendContactMessage(
   _previous: ContactFormState,
