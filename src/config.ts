@@ -43,8 +43,9 @@ export function readConfig(): Config {
       'API_TOKEN must be at least 16 characters long (or unset to leave post writes open).',
     );
   }
+  const poolMax = readPoolMax();
   return {
-    database: readDatabaseConfig(env('DATABASE_URL')),
+    database: readDatabaseConfig(env('DATABASE_URL'), poolMax),
     apiToken,
     contactRateLimit: readContactRateLimit(),
     trustedProxies: readTrustedProxies(),
@@ -77,7 +78,7 @@ function readContactRateLimit(): RateLimit {
   return { limit, windowSeconds };
 }
 
-function readDatabaseConfig(url: string | undefined): DatabaseConfig {
+function readDatabaseConfig(url: string | undefined, poolMax: number): DatabaseConfig {
   if (url === undefined) return { kind: 'sqlite', file: path.resolve(DEFAULT_SQLITE_FILE) };
   if (url.startsWith('file:')) {
     const file = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
@@ -96,7 +97,7 @@ function readDatabaseConfig(url: string | undefined): DatabaseConfig {
       throw new ConfigError('The schema= parameter of DATABASE_URL must be a lower-case SQL identifier.');
     }
     parsed.searchParams.delete('schema');
-    return { kind: 'postgres', url: parsed.toString(), poolMax: readPoolMax(), schema };
+    return { kind: 'postgres', url: parsed.toString(), poolMax, schema };
   }
   throw new ConfigError('DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL).');
 }

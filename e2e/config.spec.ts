@@ -1,0 +1,30 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { expect, test } from '@playwright/test';
+import { E2E_PORT } from './support/env';
+
+const BAD_SETTINGS = [
+  { DATABASE_URL: 'mysql://db/app', says: 'DATABASE_URL must start with file: (SQLite) or postgres://' },
+  { API_TOKEN: 'short', says: 'API_TOKEN must be at least 16 characters' },
+  { CONTACT_RATE_LIMIT: 'lots', says: 'CONTACT_RATE_LIMIT must be <requests>/<seconds>' },
+  { TRUSTED_PROXIES: '-1', says: 'TRUSTED_PROXIES must be the number of reverse proxies' },
+  { DATABASE_POOL_MAX: '0', says: 'DATABASE_POOL_MAX must be a whole number' },
+];
+
+for (const [index, { says, ...env }] of BAD_SETTINGS.entries()) {
+  test(`a bad ${Object.keys(env)[0]} stops next start with a message that says what to fix`, async () => {
+    const child = spawn(
+      process.execPath,
+      ['node_modules/next/dist/bin/next', 'start', '-p', String(E2E_PORT + 40 + index), '-H', '127.0.0.1'],
+      { env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code] = await once(child, 'exit');
+    clearTimeout(timer);
+    expect(code, output).toBe(1);
+    expect(output).toContain(`[service] configuration error: ${says}`);
+  });
+}
