@@ -49,14 +49,20 @@ export function parseQuery<TSchema extends AnySchema>(
   if (result.success) return result.output as v.InferOutput<TSchema>;
   const errors = fieldErrors(result.issues);
   const detail = Object.entries(errors)
-    .map(([key, messages]) => `${key}: ${messages.join('; ')}`)
-    .join(' ');
+    .map(([key, messages]) => `${key} ${messages.join('; ')}`)
+    .join('; ');
   throw new HttpError(400, `Invalid query parameters. ${detail}`, { errors });
 }
 
 /** Valibot issues as `{ field: [messages] }`; form-level issues go under `$`. */
 export function fieldErrors(issues: readonly v.BaseIssue<unknown>[]): FieldErrors {
-  const flat = v.flatten(issues as [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]);
+  // An object schema reports a missing key as "Invalid key: Expected "title" but received undefined".
+  const worded = issues.map((issue) =>
+    issue.type === 'object' && issue.input === undefined && issue.path?.length
+      ? { ...issue, message: 'is required' }
+      : issue,
+  );
+  const flat = v.flatten(worded as [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]);
   const errors: FieldErrors = Object.create(null) as FieldErrors;
   if (flat.root) errors.$ = flat.root;
   for (const [key, messages] of Object.entries(flat.nested ?? {})) {
@@ -67,21 +73,23 @@ export function fieldErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
+/** Lone UTF-16 surrogates cannot be stored as UTF-8 text by either database. */
+const wellFormed = v.check<string, string>(
+  (value) => value.isWellFormed(),
+  'must be valid Unicode text (it has an unpaired surrogate)',
+);
+
 /**
- * Text that both databases store as given: well-formed Unicode (no lone surrogates) and no NUL, which
- * PostgreSQL's text type refuses. Single-line text allows no control characters at all, so no CR/LF
+ * PostgreSQL's text type refuses NUL. Single-line text allows no control characters at all, so no CR/LF
  * reaches a header, a log line or an email.
  */
-function storable(singleLine: boolean) {
+function allowedCharacters(singleLine: boolean) {
   return singleLine
     ? v.check<string, string>(
-        (value) => value.isWellFormed() && !CONTROL_CHARACTER.test(value),
+        (value) => !CONTROL_CHARACTER.test(value),
         'must be a single line of text without control characters',
       )
-    : v.check<string, string>(
-        (value) => value.isWellFormed() && !value.includes('\u0000'),
-        'must be valid Unicode text without NUL characters',
-      );
+    : v.check<string, string>((value) => !value.includes('\u0000'), 'must not contain NUL characters');
 }
 
 /**
@@ -98,23 +106,23 @@ export function text(
     min === 1 ? 'must not be empty' : `must be at least ${min} characters`,
   );
   const maxLength = v.maxLength<string, number, string>(max, `must be at most ${max} characters`);
-  const content = storable(options.singleLine ?? false);
+  const characters = allowedCharacters(options.singleLine ?? false);
   const string =
     options.description === undefined
       ? v.string('must be a string')
       : v.pipe(v.string('must be a string'), v.description(options.description));
   return options.trim
-    ? v.pipe(string, v.trim(), minLength, maxLength, content)
-    : v.pipe(string, minLength, maxLength, content);
+    ? v.pipe(string, v.trim(), minLength, maxLength, wellFormed, characters)
+    : v.pipe(string, minLength, maxLength, wellFormed, characters);
 }
 
-/** A positive integer id, assigned by the server. */
 /** Text with something besides white space. An empty string is left to the length check, so it gets one message. */
 export const notBlank = v.check<string, string>(
   (value) => value.length === 0 || value.trim().length > 0,
   'must not be blank',
 );
 
+/** A positive integer id, assigned by the server. */
 export const Id = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
 
 /** An ISO 8601 UTC timestamp, as both databases store it. */
@@ -122,7 +130,7 @@ export const Timestamp = v.pipe(v.string(), v.isoTimestamp());
 
 export const PAGE_MAX_LIMIT = 100;
 export const PAGE_DEFAULT_LIMIT = 20;
-const limitMessage = `limit must be a whole number from 1 to ${PAGE_MAX_LIMIT}`;
+const limitMessage = `must be a whole number from 1 to ${PAGE_MAX_LIMIT}`;
 
 /** `?limit=` and `?cursor=`, shared by every keyset-paged list. */
 export const pagingEntries = {
@@ -144,7 +152,7 @@ export const pagingEntries = {
     v.pipe(
       v.string(),
       v.description('Where the page starts. Opaque: copy it from the previous page\'s `Link: rel="next"`.'),
-      v.maxLength(200, 'cursor is not one this server issued'),
+      v.maxLength(200, 'is not one this server issued'),
     ),
   ),
 };
