@@ -15,6 +15,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
           <nav aria-label="Main">
             <Link href="/">Posts</Link>
             <Link href="/contact">Contact</Link>
+            <Link href="/docs">API</Link>
           </nav>
         </header>
         <main>{children}</main>
