@@ -1,18 +1,7 @@
 export async function register() {
-  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
-  const { ConfigError, readConfig } = await import('./src/config');
-  let settings;
-  try {
-    settings = readConfig();
-  } catch (error) {
-    // A server that cannot be configured must not start: Next.js would log this and then answer every
-    // request with a 500. `next build` runs this hook too, where the build's environment is not the server's.
-    if (!(error instanceof ConfigError) || process.env.NEXT_PHASE === 'phase-production-build') throw error;
-    console.error(`[service] configuration error: ${error.message}`);
-    process.exit(1);
-  }
-  console.info(`[service] database: ${settings.database.kind}`);
-  if (settings.apiToken === undefined) {
-    console.warn('[service] API_TOKEN is not set: anyone can create, change and delete posts.');
+  // The documented form: Next.js drops this branch from its edge build, which has no node:http.
+  if (process.env.NEXT_RUNTIME === 'nodejs') {
+    const { onServerStart } = await import('./src/server-start');
+    onServerStart();
   }
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { expect, test } from '@playwright/test';
 import { API_ROUTES, allowedMethods, type ApiRoutePattern } from '../src/http/routes';
 import { expectProblem } from './support/problem';
@@ -63,4 +64,34 @@ test('GET /api/health names the backend and says whether writes need the token',
     database: process.env.E2E_DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite',
     postWrites: 'token',
   });
+});
+
+/** A raw request: TRACE is a method the Fetch standard (and so most clients) will not send. */
+function trace(
+  baseURL: string,
+  path: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(new URL(path, baseURL), { method: 'TRACE' }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+      );
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+test('TRACE gets the method guard’s answer, not the 500 Next.js would give', async ({ baseURL }) => {
+  const onRoute = await trace(baseURL as string, '/api/posts');
+  expect(onRoute.status).toBe(405);
+  expect(onRoute.headers['allow']).toBe(allowedMethods('/api/posts').join(', '));
+  expect(onRoute.headers['content-type']).toBe('application/problem+json');
+  expect(JSON.parse(onRoute.body)).toMatchObject({ status: 405 });
+  expect((await trace(baseURL as string, '/api/nowhere')).status).toBe(404);
+  const onPage = await trace(baseURL as string, '/contact');
+  expect(onPage.status).toBe(405);
+  expect(onPage.headers['allow']).toBe('GET, HEAD, POST');
 });
