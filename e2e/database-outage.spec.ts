@@ -12,7 +12,9 @@ const UNREACHABLE = [
 ] as const;
 
 for (const [index, { backend, url }] of UNREACHABLE.entries()) {
-  test(`unreachable ${backend}: health is 503 naming the backend, the API 503s, nothing leaks`, async () => {
+  test(`unreachable ${backend}: health is 503 naming the backend, the API 503s, nothing leaks`, async ({
+    page,
+  }) => {
     test.setTimeout(60_000);
     const server = await startServer(E2E_PORT + 34 + index, { DATABASE_URL: url }, { waitFor: 'listening' });
     try {
@@ -34,6 +36,11 @@ for (const [index, { backend, url }] of UNREACHABLE.entries()) {
         body: JSON.stringify({ name: 'n', email: 'n@example.com', message: 'm' }),
       });
       expect(form.status).toBe(503);
+      // A person gets a page that says so, not a stack trace or a blank screen.
+      await page.goto(`${server.url}/`);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+        'This page is not available right now',
+      );
     } finally {
       await server.stop('SIGTERM');
     }
