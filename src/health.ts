@@ -2,8 +2,8 @@ import 'server-only';
 import { sql } from 'kysely';
 import * as v from 'valibot';
 import { configuredDatabaseKind, database } from './db/client';
-import { postWritesAreOpen } from './http/auth';
-import { json } from './http/handler';
+import { postWritesAreOpen } from './http/access';
+import { json } from './http/json';
 import { ProblemDetails, problemResponse } from './http/problem';
 
 /** What the health check reports either way (the schemas are what the API description promises). */
@@ -14,8 +14,14 @@ const healthFacts = {
     v.description('Whether post writes need the bearer token (`token`) or are open to anyone (`open`).'),
   ),
 };
-export const HealthStatus = v.strictObject({ status: v.literal('ok'), ...healthFacts });
-export const HealthProblem = v.looseObject({ ...ProblemDetails.entries, ...healthFacts });
+export const HealthStatus = v.pipe(
+  v.strictObject({ status: v.literal('ok'), ...healthFacts }),
+  v.title('HealthStatus'),
+);
+export const HealthProblem = v.pipe(
+  v.looseObject({ ...ProblemDetails.entries, ...healthFacts }),
+  v.title('HealthProblem'),
+);
 
 /** 200 when the database answers a query now, 503 (problem+json) when it does not. */
 export async function healthResponse(): Promise<Response> {

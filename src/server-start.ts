@@ -1,6 +1,6 @@
 import { Server } from 'node:http';
 import { ConfigError, readConfig } from './config';
-import { answerForbiddenMethodsFirst } from './http/forbidden-methods';
+import { routeUnroutableMethods } from './http/unroutable-methods';
 
 /** What the Node.js server does once at start (from instrumentation.ts). */
 export function onServerStart(): void {
@@ -14,7 +14,7 @@ export function onServerStart(): void {
     console.error(`[service] configuration error: ${error.message}`);
     process.exit(1);
   }
-  if (process.env.NEXT_PHASE !== 'phase-production-build') answerForbiddenMethodsFirst(Server);
+  if (process.env.NEXT_PHASE !== 'phase-production-build') routeUnroutableMethods(Server);
   console.info(`[service] database: ${settings.database.kind}`);
   if (settings.apiToken === undefined) {
     console.warn('[service] API_TOKEN is not set: anyone can create, change and delete posts.');

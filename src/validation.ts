@@ -40,18 +40,28 @@ export function parseBody<TSchema extends v.GenericSchema>(
   return result.output;
 }
 
-/** Validates search parameters (already turned into a plain object); failures are 400, not 422. */
-export function parseQuery<TSchema extends AnySchema>(
+const FIELD_LABELS = {
+  path: (name: string) => `The ${name} in the path`,
+  query: (name: string) => `The query parameter ${name}`,
+  header: (name: string) => `The ${name} header`,
+};
+
+/**
+ * Validates string fields from the request line or headers (path parameters, search parameters, headers),
+ * already turned into a plain object. Failures are 400, naming each field and where it was.
+ */
+export function parseFields<TSchema extends AnySchema>(
   schema: TSchema,
-  input: Record<string, string>,
+  input: Record<string, unknown>,
+  where: keyof typeof FIELD_LABELS,
 ): v.InferOutput<TSchema> {
   const result = v.safeParse(schema as v.GenericSchema, input);
   if (result.success) return result.output as v.InferOutput<TSchema>;
   const errors = fieldErrors(result.issues);
   const detail = Object.entries(errors)
-    .map(([key, messages]) => `${key} ${messages.join('; ')}`)
-    .join('; ');
-  throw new HttpError(400, `Invalid query parameters. ${detail}`, { errors });
+    .map(([name, messages]) => `${FIELD_LABELS[where](name)} ${messages.join('; ')}.`)
+    .join(' ');
+  throw new HttpError(400, detail, { errors });
 }
 
 /** Valibot issues as `{ field: [messages] }`; form-level issues go under `$`. */
@@ -124,6 +134,19 @@ export const notBlank = v.check<string, string>(
 
 /** A positive integer id, assigned by the server. */
 export const Id = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+
+/**
+ * An id in a path, in canonical form (no sign, no leading zeros, no exponent): a positive integer. Pages use
+ * it too, so that `/posts/015` is the same 404 as any other id that is not one.
+ */
+export const PathId = v.pipe(
+  v.string(),
+  v.regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer'),
+  v.transform(Number),
+  v.number(),
+  v.safeInteger('must be a positive integer'),
+  v.minValue(1),
+);
 
 /** An ISO 8601 UTC timestamp, as both databases store it. */
 export const Timestamp = v.pipe(v.string(), v.isoTimestamp());

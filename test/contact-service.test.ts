@@ -7,7 +7,9 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { database } from '../src/db/client';
 import { HttpError } from '../src/http/problem';
+import { ContactSubmission } from '../src/messages/schema';
 import { submitContactMessage } from '../src/messages/service';
+import { parseBody } from '../src/validation';
 import { messagesRepository } from '../src/repositories';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'contact-service-'));
@@ -26,12 +28,12 @@ describe('submitContactMessage', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  test('invalid input is a 422 and does not count against the limit', async () => {
-    await assert.rejects(
-      submitContactMessage({ name: '', email: 'x', message: '' }, 'typo'),
+  test('input that fails the schema never reaches the service, so it does not count against the limit', async () => {
+    assert.throws(
+      () => parseBody(ContactSubmission, { name: '', email: 'x', message: '' }),
       rejectsWith(422),
     );
-    await assert.rejects(submitContactMessage({ ...message('n'), website: 7 }, 'typo'), rejectsWith(422));
+    assert.throws(() => parseBody(ContactSubmission, { ...message('n'), website: 7 }), rejectsWith(422));
     await submitContactMessage(message('Typo 1'), 'typo');
     await submitContactMessage(message('Typo 2'), 'typo');
     assert.deepEqual((await storedNames()).slice(0, 2), ['Typo 2', 'Typo 1']);

@@ -4,7 +4,6 @@ import { ConfigError, readConfig } from '../src/config';
 import { failedFormState } from '../src/forms';
 import { clientAddress } from '../src/http/client';
 import { requireSameOrigin } from '../src/http/origin';
-import { toId } from '../src/http/params';
 import { HttpError, unprocessable, type FieldErrors } from '../src/http/problem';
 
 function post(headers: Record<string, string>): Request {
@@ -83,15 +82,6 @@ describe('CONTACT_RATE_LIMIT', () => {
         (error) => error instanceof ConfigError && error.message.startsWith('CONTACT_RATE_LIMIT must be'),
         value,
       );
-    }
-  });
-});
-
-describe('page ids', () => {
-  test('toId: canonical positive safe integers, else undefined (the page shows its 404)', () => {
-    assert.equal(toId('15'), 15);
-    for (const bad of ['0', '015', '-1', '1e2', ' 1', '9007199254740993', '', 'abc']) {
-      assert.equal(toId(bad), undefined, bad);
     }
   });
 });

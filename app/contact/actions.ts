@@ -3,7 +3,8 @@
 import { headers } from 'next/headers';
 import { failedFormState, formText, type FormState } from '@/src/forms';
 import { clientAddress } from '@/src/http/client';
-import { CONTACT_HONEYPOT_FIELD, type ContactMessageInput } from '@/src/messages/schema';
+import { CONTACT_HONEYPOT_FIELD, ContactSubmission, type ContactMessageInput } from '@/src/messages/schema';
+import { parseBody } from '@/src/validation';
 import { submitContactMessage } from '@/src/messages/service';
 
 export type ContactField = keyof ContactMessageInput;
@@ -21,10 +22,8 @@ export async function sendContactMessage(
   formData: FormData,
 ): Promise<ContactFormState> {
   try {
-    await submitContactMessage(
-      formText(formData, [...FIELDS, CONTACT_HONEYPOT_FIELD]),
-      clientAddress(await headers()),
-    );
+    const submission = parseBody(ContactSubmission, formText(formData, [...FIELDS, CONTACT_HONEYPOT_FIELD]));
+    await submitContactMessage(submission, clientAddress(await headers()));
   } catch (error) {
     // What was typed goes back into the fields; the honeypot does not.
     return failedFormState(error, formText(formData, FIELDS));

@@ -1,22 +1,25 @@
 import { HttpError, badRequest } from './problem';
-import { JSON_BODY_LIMIT_BYTES } from './limits.mjs';
+
+/** Largest JSON request body the API reads (64 KiB). */
+export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /**
- * Reads a JSON request body without ever holding more than `maxBytes` (+ one chunk) in memory:
- * 415 unless the body is declared as JSON in UTF-8, 413 past the cap (by Content-Length or while
- * streaming), 400 for an empty body, bad UTF-8 or malformed JSON.
+ * A JSON request body's bytes, never holding more than `maxBytes` (+ one chunk) in memory: 415 unless the
+ * body is declared as JSON in UTF-8, and 413 past the cap, from Content-Length before a byte is read or while
+ * streaming (the rest is not read).
  */
-export async function readJsonBody(request: Request, maxBytes = JSON_BODY_LIMIT_BYTES): Promise<unknown> {
+export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   assertJsonContentType(request.headers.get('content-type'));
-
   const declaredLength = request.headers.get('content-length');
   if (declaredLength !== null && Number(declaredLength) > maxBytes) throw tooLarge(maxBytes);
+  return readAtMost(request, maxBytes);
+}
 
-  const bytes = await readAtMost(request, maxBytes);
+/** The body as JSON: 400 for an empty body, bad UTF-8 or malformed JSON. */
+export function decodeJson(bytes: Uint8Array): unknown {
   if (bytes.length === 0) throw badRequest('The request body is empty; send a JSON object.');
-
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+
 /**
  * Strong entity tags of the form "<id>.<version>": the version column changes on every write, so two
  * writes in the same millisecond still get different tags (timestamps would not).
@@ -6,33 +8,48 @@ export function etagFor(id: number, version: number): string {
   return `"${id}.${version}"`;
 }
 
+export const IfMatch = v.pipe(
+  v.string(),
+  v.description(
+    'Write only if the post is still at one of these entity tags (from an ETag); otherwise 412 and nothing changes.',
+  ),
+);
+export const IfNoneMatch = v.pipe(
+  v.string(),
+  v.description('The entity tag (ETag) of the copy the client has: 304 without a body while it is current.'),
+);
+
 /** Parses If-Match / If-None-Match: `*`, or the list of tags (weak ones keep their W/ prefix). */
-export function parseEntityTags(header: string | null): '*' | string[] | undefined {
-  if (header === null) return undefined;
+export function parseEntityTags(header: string | undefined): '*' | string[] | undefined {
+  if (header === undefined) return undefined;
   if (header.trim() === '*') return '*';
   return header.match(/(?:W\/)?"[^"]*"/g) ?? [];
 }
 
 /** If-None-Match uses the weak comparison: W/"x" matches "x". */
-export function ifNoneMatchHits(header: string | null, etag: string): boolean {
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
   const tags = parseEntityTags(header);
   if (tags === undefined) return false;
   if (tags === '*') return true;
   return tags.some((tag) => tag.replace(/^W\//, '') === etag);
 }
 
+/** The largest version the database's integer column holds; a tag naming a larger one matches nothing. */
+const MAX_VERSION = 2 ** 31 - 1;
+
 /**
  * The versions of post `id` that an If-Match header accepts, for a conditional write: undefined when there is
  * no condition (or `*`, which any existing post meets). If-Match uses the strong comparison, so weak tags
  * never match; an empty list means nothing can match and the write must fail with 412.
  */
-export function versionsAcceptedByIfMatch(header: string | null, id: number): number[] | undefined {
+export function versionsAcceptedByIfMatch(header: string | undefined, id: number): number[] | undefined {
   const tags = parseEntityTags(header);
   if (tags === undefined || tags === '*') return undefined;
   const versions = new Set<number>();
   for (const tag of tags.slice(0, MAX_IF_MATCH_TAGS)) {
-    const match = /^"(\d+)\.(\d+)"$/.exec(tag);
-    if (match && Number(match[1]) === id) versions.add(Number(match[2]));
+    const match = /^"(\d{1,16})\.(\d{1,10})"$/.exec(tag);
+    const version = Number(match?.[2]);
+    if (match && Number(match[1]) === id && version <= MAX_VERSION) versions.add(version);
   }
   return [...versions];
 }

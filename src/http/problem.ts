@@ -20,6 +20,9 @@ export const ProblemDetails = v.looseObject({
   ),
 });
 
+/** The same, named for the API description. */
+export const Problem = v.pipe(ProblemDetails, v.title('Problem'));
+
 interface HttpErrorOptions {
   errors?: FieldErrors;
   headers?: HeadersInit;

@@ -19,10 +19,13 @@ export const CONTACT_HONEYPOT_FIELD = 'website';
  * it must be empty for the message to be stored) rather than calling it an unknown field, so that a client
  * that posts the form's own fields as JSON is treated exactly as the form is.
  */
-export const ContactSubmission = v.object({
-  ...ContactMessageInput.entries,
-  [CONTACT_HONEYPOT_FIELD]: v.optional(v.string('must be a string')),
-});
+export const ContactSubmission = v.pipe(
+  v.object({
+    ...ContactMessageInput.entries,
+    [CONTACT_HONEYPOT_FIELD]: v.optional(v.string('must be a string')),
+  }),
+  v.title('ContactSubmission'),
+);
 
 /** `GET /api/messages` query. */
 export const MessageListQuery = v.object(pagingEntries);
@@ -32,15 +35,14 @@ export const MESSAGE_SERVER_OWNED_FIELDS = ['id', 'createdAt'] as const;
 export type ContactMessageInput = v.InferOutput<typeof ContactMessageInput>;
 
 /** A stored message, as the operator's view returns it (and as the API description promises it). */
-export const ContactMessage = v.strictObject({
-  id: Id,
-  ...ContactMessageInput.entries,
-  createdAt: Timestamp,
-});
+export const ContactMessage = v.pipe(
+  v.strictObject({ id: Id, ...ContactMessageInput.entries, createdAt: Timestamp }),
+  v.title('ContactMessage'),
+);
 export type ContactMessage = v.InferOutput<typeof ContactMessage>;
 
 /** What `POST /api/submit-form` answers once the message is stored. */
-export const ContactFormAccepted = v.strictObject({
-  success: v.literal(true),
-  message: v.string(),
-});
+export const ContactFormAccepted = v.pipe(
+  v.strictObject({ success: v.literal(true), message: v.string() }),
+  v.title('ContactFormAccepted'),
+);

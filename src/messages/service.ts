@@ -2,8 +2,8 @@ import 'server-only';
 import { config } from '../config';
 import { HttpError } from '../http/problem';
 import { messagesRepository, rateLimitRepository } from '../repositories';
-import { parseBody } from '../validation';
-import { CONTACT_HONEYPOT_FIELD, ContactSubmission, MESSAGE_SERVER_OWNED_FIELDS } from './schema';
+import type * as v from 'valibot';
+import { CONTACT_HONEYPOT_FIELD, type ContactSubmission } from './schema';
 
 /**
  * The one way a contact message gets in, whichever door it came through (the JSON route or the /contact
@@ -13,12 +13,11 @@ import { CONTACT_HONEYPOT_FIELD, ContactSubmission, MESSAGE_SERVER_OWNED_FIELDS 
  * - over the per-client limit, a 429 HttpError with Retry-After;
  * - otherwise store it.
  */
-export async function submitContactMessage(input: unknown, client: string): Promise<void> {
-  const { [CONTACT_HONEYPOT_FIELD]: honeypot, ...message } = parseBody(
-    ContactSubmission,
-    input,
-    MESSAGE_SERVER_OWNED_FIELDS,
-  );
+export async function submitContactMessage(
+  submission: v.InferOutput<typeof ContactSubmission>,
+  client: string,
+): Promise<void> {
+  const { [CONTACT_HONEYPOT_FIELD]: honeypot, ...message } = submission;
   if (honeypot) return;
   await enforceContactRateLimit(client);
   await (await messagesRepository()).create(message);

@@ -1,18 +1,17 @@
+import * as v from 'valibot';
 import packageJson from '../../package.json';
-import { JSON_BODY_LIMIT_BYTES } from '../http/limits.mjs';
-import { API_ROUTES, allowedMethods, type ApiRoutePattern, type RouteMethod } from '../http/routes';
-import { componentSchemas, schemaFor, type JsonSchema, type TypeMode } from './json-schema';
+import { JSON_BODY_LIMIT_BYTES } from '../http/body';
+import { Problem } from '../http/problem';
 import {
-  OPERATIONS,
-  PATH_PARAMETERS,
-  REQUEST_HEADERS,
-  REQUEST_SCHEMAS,
-  RESPONSE_HEADERS,
-  RESPONSE_SCHEMAS,
-  TAGS,
-  type OperationDescription,
-  type ResponseDescription,
-} from './operations';
+  allowedMethods,
+  type AnyOperation,
+  type DeclaredMethod,
+  type Operations,
+  type ResponseSpec,
+  type RouteHandler,
+} from '../http/route';
+import { RESPONSE_HEADERS } from './headers';
+import { componentSchemas, schemaFor, type JsonSchema, type TypeMode } from './json-schema';
 
 /** The parts of an OpenAPI 3.1 document this builder writes (enough for the tests to walk it typed). */
 export interface OpenApiDocument {
@@ -22,15 +21,12 @@ export interface OpenApiDocument {
   paths: Record<string, PathItem>;
   components: {
     schemas: Record<string, JsonSchema>;
-    parameters: Record<string, Parameter>;
     headers: Record<string, { description?: string; required: boolean; schema: JsonSchema }>;
     securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
   };
 }
-
-export type HttpMethod = Lowercase<RouteMethod> | 'head' | 'options';
+export type HttpMethod = 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 export type PathItem = { parameters?: Parameter[] } & { [Method in HttpMethod]?: Operation };
-
 export interface Parameter {
   name: string;
   in: 'path' | 'query' | 'header';
@@ -38,209 +34,251 @@ export interface Parameter {
   description?: string;
   schema: JsonSchema;
 }
-
-type Reference = { $ref: string };
-
 export interface Operation {
   operationId: string;
   summary: string;
   description?: string;
   tags: string[];
   security?: Record<string, string[]>[];
-  parameters?: (Parameter | Reference)[];
+  parameters?: Parameter[];
   requestBody?: { required: true; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, Response>;
 }
-
 export interface Response {
   description: string;
-  headers?: Record<string, Reference>;
+  headers?: Record<string, { $ref: string }>;
   content?: Record<string, { schema: JsonSchema }>;
 }
 
-const ALL_SCHEMAS = { ...REQUEST_SCHEMAS, ...RESPONSE_SCHEMAS };
-
-/** `/api/posts/[id]` → `/api/posts/{id}`: Next.js's dynamic segment as an OpenAPI path template. */
-export function openApiPath(pattern: ApiRoutePattern): string {
-  return pattern.replace(/\[([^\]]+)\]/g, '{$1}');
+/** An API route as its file declares it: the path (`/api/posts/[id]`) and the operations it serves. */
+export interface ApiRoute {
+  pattern: string;
+  operations: Operations;
 }
 
-const convert = (schema: Parameters<typeof schemaFor>[0], mode: TypeMode) =>
-  schemaFor(schema, mode, ALL_SCHEMAS);
-
-function pathParameters(pattern: ApiRoutePattern): Parameter[] {
-  return [...pattern.matchAll(/\[([^\]]+)\]/g)].map(([, name]) => {
-    const parameter = PATH_PARAMETERS[name as keyof typeof PATH_PARAMETERS];
-    if (!parameter) throw new Error(`No description of the path parameter [${name}] in ${pattern}`);
-    return {
-      name: name as string,
-      in: 'path',
-      required: true,
-      description: parameter.description,
-      schema: convert(parameter.schema, 'output'),
-    };
-  });
-}
-
-/** A query schema's entries as parameters; the description moves from the schema to the parameter. */
-function queryParameters(query: NonNullable<OperationDescription['query']>): Parameter[] {
-  const { properties = {}, required = [] } = convert(query, 'output');
-  return Object.entries(properties).map(([name, property]) => {
-    const { description, ...schema } = property as JsonSchema;
-    return { name, in: 'query', required: required.includes(name), description, schema };
-  });
-}
-
-function responseObject(status: number, response: ResponseDescription, withBody: boolean): Response {
-  const result: Response = { description: response.description };
-  if (response.headers?.length) {
-    result.headers = Object.fromEntries(
-      response.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]),
-    );
+/**
+ * The routes of `app/api`, from its route files (keyed by path relative to app/api, `./posts/[id]/route.ts`,
+ * as a bundler's require.context or a directory walk lists them). The catch-all serves no operation.
+ */
+export function apiRoutes(files: Iterable<[file: string, module: unknown]>): ApiRoute[] {
+  const routes = new Map<string, ApiRoute>();
+  for (const [file, module] of files) {
+    const pattern = `/api/${file.replace(/^\.\//, '').replace(/\/?route\.ts$/, '')}`;
+    const operations = (module as { OPTIONS?: RouteHandler }).OPTIONS?.operations ?? {};
+    if (Object.keys(operations).length > 0) routes.set(pattern, { pattern, operations });
   }
-  const body = response.body ?? (status >= 400 ? RESPONSE_SCHEMAS.Problem : undefined);
-  if (body && withBody) {
-    const mediaType = status >= 400 ? 'application/problem+json' : 'application/json';
-    result.content = { [mediaType]: { schema: convert(body, 'output') } };
-  }
-  return result;
+  return [...routes.values()].sort((a, b) => a.pattern.localeCompare(b.pattern));
 }
+
+/** `/api/posts/[id]` → `/api/posts/{id}`. */
+export const openApiPath = (pattern: string) => pattern.replace(/\[([^\]]+)\]/g, '{$1}');
+
+const TAGS = {
+  Posts: 'Posts: a JSON array per page (newest first), keyset paging, ETags and conditional writes.',
+  Contact: 'Contact messages: the form for everyone, the list for the operator.',
+  Service: 'The service itself: greeting, health and this description.',
+};
 
 const POST_WRITE_ACCESS =
   'Needs `Authorization: Bearer <API_TOKEN>` when the server has API_TOKEN set, and is open to anyone when ' +
   'it does not (`postWrites` in GET /api/health says which).';
 
-function operationObject(description: OperationDescription, { head = false } = {}): Operation {
-  const operation: Operation = {
-    operationId: head ? `${description.operationId}Head` : description.operationId,
-    summary: head ? `${description.summary} (headers only)` : description.summary,
-    tags: [description.tag],
-    responses: {},
-  };
-  const notes = [
-    description.description,
-    description.access === 'post-writes' ? POST_WRITE_ACCESS : undefined,
-  ];
-  if (head) notes.push('Answers exactly like GET, without a body.');
-  const text = notes.filter(Boolean).join('\n\n');
-  if (text) operation.description = text;
-  // `{}` in the list makes the token optional: post writes are open on a server without API_TOKEN.
-  if (description.access === 'post-writes') operation.security = [{ bearer: [] }, {}];
-  if (description.access === 'operator') operation.security = [{ bearer: [] }];
-
-  const parameters: (Parameter | Reference)[] = [
-    ...(description.query ? queryParameters(description.query) : []),
-    ...(description.requestHeaders ?? []).map((name) => ({ $ref: `#/components/parameters/${name}` })),
-  ];
-  if (parameters.length) operation.parameters = parameters;
-  if (description.body) {
-    operation.requestBody = {
-      required: true,
-      content: { 'application/json': { schema: convert(description.body, 'input') } },
+/** The answers an operation gives because of what it declares, rather than what it does. */
+function impliedResponses(operation: AnyOperation): Record<number, ResponseSpec> {
+  const responses: Record<number, ResponseSpec> = {};
+  const invalid = [
+    operation.params && 'a path parameter',
+    operation.query && 'a query parameter',
+    operation.headers && 'a request header',
+    operation.body && 'the body (empty, not UTF-8 or not well-formed JSON)',
+  ].filter(Boolean);
+  if (invalid.length) {
+    responses[400] = { description: `Not valid: ${invalid.join(', or ')}. \`detail\` says which.` };
+  }
+  if (operation.access === 'post-writes' || operation.access === 'operator') {
+    responses[401] = { description: 'No bearer token, or not the right one.', headers: ['WWW-Authenticate'] };
+  }
+  if (operation.access === 'same-origin') {
+    responses[403] = {
+      description: 'The request came from a page on another site (its `Origin` is not this host).',
     };
   }
-  for (const [status, response] of Object.entries(description.responses)) {
-    operation.responses[status] = responseObject(Number(status), response, !head);
+  if (operation.body) {
+    responses[413] = { description: `The body is larger than ${JSON_BODY_LIMIT_BYTES / 1024} KiB.` };
+    responses[415] = {
+      description: 'The body is not declared as JSON in UTF-8 (`Content-Type: application/json`).',
+      headers: ['Accept-Post'],
+    };
+    responses[422] = {
+      description:
+        'The body does not match the schema, or names a field that is unknown or set by the server; `errors` says which.',
+    };
   }
-  return operation;
+  if (operation.database !== false) {
+    responses[503] = {
+      description: 'The database is not answering; try again after the delay given.',
+      headers: ['Retry-After'],
+    };
+  }
+  return responses;
 }
 
-function describedOperations(pattern: ApiRoutePattern): Partial<Record<RouteMethod, OperationDescription>> {
-  return OPERATIONS[pattern];
-}
+/** Builds the document; `named` collects the schemas that become components, with the mode each is shown in. */
+class DocumentBuilder {
+  readonly named = new Map<string, { schema: v.GenericSchema; mode: TypeMode }>();
 
-function optionsOperation(pattern: ApiRoutePattern): Operation {
-  const name = pattern
-    .split('/')
-    .slice(2)
-    .map((segment) => segment.replace(/^\[(.+)\]$/, 'by-$1'))
-    .join('-')
-    .replace(/[^A-Za-z0-9]+(.)?/g, (_, next: string | undefined) => (next ?? '').toUpperCase());
-  return {
-    operationId: `options${name.charAt(0).toUpperCase()}${name.slice(1)}`,
-    summary: 'List the methods this path serves',
-    description: 'Any other method is answered with 405, the same `Allow` header and a problem body.',
-    tags: [...new Set(Object.values(describedOperations(pattern)).map((operation) => operation.tag))],
-    responses: {
-      204: { description: 'No body.', headers: { Allow: { $ref: '#/components/headers/Allow' } } },
-    },
-  };
-}
+  schema(schema: v.GenericSchema, mode: TypeMode): JsonSchema {
+    this.collect(schema, mode);
+    return schemaFor(schema, mode, this.definitions());
+  }
 
-function pathItem(pattern: ApiRoutePattern): PathItem {
-  const item: PathItem = {};
-  const parameters = pathParameters(pattern);
-  if (parameters.length) item.parameters = parameters;
-  const described = describedOperations(pattern);
-  // Exactly the methods the method guard allows (API_ROUTES, plus HEAD wherever GET is served, and OPTIONS).
-  for (const method of allowedMethods(pattern)) {
-    if (method === 'OPTIONS') {
-      item.options = optionsOperation(pattern);
-    } else if (method === 'HEAD') {
-      item.head = operationObject(described.GET as OperationDescription, { head: true });
-    } else {
-      const description = described[method as RouteMethod];
-      if (!description) {
-        throw new Error(`${method} ${pattern} is served but not described in src/openapi/operations.ts`);
+  definitions(): Record<string, v.GenericSchema> {
+    return Object.fromEntries([...this.named].map(([name, { schema }]) => [name, schema]));
+  }
+
+  /** Schemas with a title (`v.title('Post')`) become components, wherever they are nested. */
+  private collect(schema: v.GenericSchema, mode: TypeMode): void {
+    const title = v.getTitle(schema);
+    if (title && !this.named.has(title)) this.named.set(title, { schema, mode });
+    const inner = schema as unknown as Record<string, unknown>;
+    const children = [
+      ...((inner.pipe as v.GenericSchema[] | undefined)?.slice(0, 1) ?? []),
+      ...Object.values((inner.entries as Record<string, v.GenericSchema> | undefined) ?? {}),
+      inner.item,
+      inner.wrapped,
+      inner.value,
+    ];
+    for (const child of children) {
+      if (child && typeof child === 'object' && 'kind' in child && child.kind === 'schema') {
+        this.collect(child as v.GenericSchema, mode);
       }
-      item[method.toLowerCase() as Lowercase<RouteMethod>] = operationObject(description);
     }
   }
-  return item;
+
+  /** A fields schema (query, headers, path) as parameters; each field's description moves to its parameter. */
+  parameters(schema: v.GenericSchema | undefined, where: Parameter['in']): Parameter[] {
+    if (!schema) return [];
+    const { properties = {}, required = [] } = this.schema(schema, 'output');
+    return Object.entries(properties).map(([name, property]) => {
+      const { description, ...rest } = property as JsonSchema;
+      return {
+        name,
+        in: where,
+        required: where === 'path' || required.includes(name),
+        description,
+        schema: rest,
+      };
+    });
+  }
+
+  response(status: number, spec: ResponseSpec, withBody: boolean): Response {
+    const result: Response = { description: spec.description };
+    if (spec.headers?.length) {
+      result.headers = Object.fromEntries(
+        spec.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+      );
+    }
+    const body = spec.body ?? (status >= 400 ? Problem : undefined);
+    if (body && withBody) {
+      const mediaType = status >= 400 ? 'application/problem+json' : 'application/json';
+      result.content = { [mediaType]: { schema: this.schema(body, 'output') } };
+    }
+    return result;
+  }
+
+  operation(declared: AnyOperation, { head = false } = {}): Operation {
+    const notes = [declared.description, declared.access === 'post-writes' ? POST_WRITE_ACCESS : undefined];
+    if (head) notes.push('Answers exactly like GET, without a body.');
+    const operation: Operation = {
+      operationId: head ? `${declared.operationId}Head` : declared.operationId,
+      summary: head ? `${declared.summary} (headers only)` : declared.summary,
+      tags: [declared.tag],
+      responses: {},
+    };
+    const description = notes.filter(Boolean).join('\n\n');
+    if (description) operation.description = description;
+    // `{}` in the list makes the token optional: post writes are open on a server without API_TOKEN.
+    if (declared.access === 'post-writes') operation.security = [{ bearer: [] }, {}];
+    if (declared.access === 'operator') operation.security = [{ bearer: [] }];
+    const parameters = [
+      ...this.parameters(declared.query, 'query'),
+      ...this.parameters(declared.headers, 'header'),
+    ];
+    if (parameters.length) operation.parameters = parameters;
+    if (declared.body) {
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: this.schema(declared.body, 'input') } },
+      };
+    }
+    const responses = { ...impliedResponses(declared), ...declared.responses };
+    for (const [status, spec] of Object.entries(responses)) {
+      operation.responses[status] = this.response(Number(status), spec, !head);
+    }
+    return operation;
+  }
+
+  pathItem({ pattern, operations }: ApiRoute): PathItem {
+    const item: PathItem = {};
+    const declared = Object.values(operations);
+    const parameters = this.parameters(declared.find((operation) => operation.params)?.params, 'path');
+    if (parameters.length) item.parameters = parameters;
+    for (const method of allowedMethods(operations)) {
+      if (method === 'OPTIONS') item.options = this.options(pattern, declared);
+      else if (method === 'HEAD') item.head = this.operation(operations.GET as AnyOperation, { head: true });
+      else item[method.toLowerCase() as HttpMethod] = this.operation(operations[method as DeclaredMethod]!);
+    }
+    return item;
+  }
+
+  options(pattern: string, declared: AnyOperation[]): Operation {
+    const name = pattern
+      .split('/')
+      .slice(2)
+      .map((segment) => segment.replace(/^\[(.+)\]$/, 'by-$1'))
+      .join('-')
+      .replace(/[^A-Za-z0-9]+(.)?/g, (_, next: string | undefined) => (next ?? '').toUpperCase());
+    return {
+      operationId: `options${name.charAt(0).toUpperCase()}${name.slice(1)}`,
+      summary: 'List the methods this path serves',
+      description: 'Any other method is answered with 405, the same `Allow` header and a problem body.',
+      tags: [...new Set(declared.map((operation) => operation.tag))],
+      responses: {
+        204: { description: 'No body.', headers: { Allow: { $ref: '#/components/headers/Allow' } } },
+      },
+    };
+  }
 }
 
-const DESCRIPTION = `Posts and contact messages, on SQLite or PostgreSQL. Generated from the schemas the server validates with.
+const DESCRIPTION = `Posts and contact messages, on SQLite or PostgreSQL. Generated from the declarations the server validates with.
 
 - **Errors** are RFC 9457 problem details (\`application/problem+json\`): \`type\`, \`title\`, \`status\`, \`detail\`, and for validation failures \`errors\` (field → messages).
 - **Methods**: a method a path does not serve is answered with **405**, an \`Allow\` header and a problem body; \`OPTIONS\` answers **204** with \`Allow\`; \`HEAD\` answers like \`GET\` without a body. An unknown \`/api\` path is a problem **404**.
 - **Bodies** are JSON (\`Content-Type: application/json\`, UTF-8) of at most ${JSON_BODY_LIMIT_BYTES / 1024} KiB; fields a schema does not name are refused (**422**) by name.
 - **Paging** is by cursor: follow the \`Link: <…>; rel="next"\` header.`;
 
-/**
- * Request bodies are Valibot `object`s, which would let unknown keys through; parseBody refuses them instead
- * (422, naming each), so the description closes the body schemas to say so.
- */
-function closeRequestBodies(schemas: Record<string, JsonSchema>): Record<string, JsonSchema> {
-  const closed = { ...schemas };
-  for (const name of Object.keys(REQUEST_SCHEMAS)) {
-    closed[name] = { ...schemas[name], additionalProperties: false };
-  }
-  return closed;
-}
-
-/** The whole document, from API_ROUTES and the operation table. */
-export function buildOpenApiDocument(): OpenApiDocument {
-  const patterns = Object.keys(API_ROUTES) as ApiRoutePattern[];
+/** The whole document, from the routes' declarations. */
+export function buildOpenApiDocument(routes: readonly ApiRoute[]): OpenApiDocument {
+  const builder = new DocumentBuilder();
+  const paths = Object.fromEntries(
+    routes.map((route) => [openApiPath(route.pattern), builder.pathItem(route)]),
+  );
+  const headers = Object.fromEntries(
+    Object.entries(RESPONSE_HEADERS).map(([name, header]) => {
+      const { description, ...schema } = builder.schema(header.schema, 'output');
+      return [name, { description, required: header.required, schema }];
+    }),
+  );
   return {
     openapi: '3.1.1',
     info: { title: 'Posts service API', version: packageJson.version, description: DESCRIPTION },
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
-    paths: Object.fromEntries(patterns.map((pattern) => [openApiPath(pattern), pathItem(pattern)])),
+    paths,
     components: {
-      schemas: closeRequestBodies(
-        componentSchemas([
-          { mode: 'input', schemas: REQUEST_SCHEMAS },
-          { mode: 'output', schemas: RESPONSE_SCHEMAS },
-        ]),
-      ),
-      parameters: Object.fromEntries(
-        Object.entries(REQUEST_HEADERS).map(([name, schema]) => {
-          const { description, ...rest } = convert(schema, 'output');
-          return [name, { name, in: 'header', required: false, description, schema: rest }];
-        }),
-      ),
-      headers: Object.fromEntries(
-        Object.entries(RESPONSE_HEADERS).map(([name, header]) => {
-          const { description, ...schema } = convert(header.schema, 'output');
-          return [name, { description, required: header.required, schema }];
-        }),
-      ),
+      schemas: componentSchemas(builder.named, builder.definitions()),
+      headers,
       securitySchemes: {
-        bearer: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'The API_TOKEN configured on the server.',
-        },
+        bearer: { type: 'http', scheme: 'bearer', description: 'The API_TOKEN configured on the server.' },
       },
     },
   };

@@ -60,15 +60,21 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>
   };
 }
 
-/** Component schemas, each converted in its own mode; references between them point into the components. */
+/**
+ * Component schemas, each converted in the mode it is used in, with references between them. Request bodies
+ * are closed (`additionalProperties: false`): parseBody refuses unknown fields by name, which Valibot's
+ * `object` alone would let through.
+ */
 export function componentSchemas(
-  groups: readonly { mode: TypeMode; schemas: Record<string, AnySchema> }[],
+  named: ReadonlyMap<string, { schema: AnySchema; mode: TypeMode }>,
+  definitions: Record<string, AnySchema>,
 ): Record<string, JsonSchema> {
-  const all = Object.assign({}, ...groups.map((group) => group.schemas)) as Record<string, AnySchema>;
   const result: Record<string, JsonSchema> = {};
-  for (const { mode, schemas } of groups) {
-    const converted = toJsonSchemaDefs(schemas, conversionConfig(mode, all));
-    for (const [name, schema] of Object.entries(converted)) result[name] = schema;
+  for (const [name, { schema, mode }] of named) {
+    const converted = toJsonSchemaDefs({ [name]: schema }, conversionConfig(mode, definitions))[
+      name
+    ] as JsonSchema;
+    result[name] = mode === 'input' ? { ...converted, additionalProperties: false } : converted;
   }
   return result;
 }

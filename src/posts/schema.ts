@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { Id, Timestamp, notBlank, pagingEntries, text } from '../validation';
+import { Id, PathId, Timestamp, notBlank, pagingEntries, text } from '../validation';
 
 const Title = text(1, 200, { trim: true, singleLine: true, description: 'The headline.' });
 const Body = v.pipe(
@@ -19,11 +19,10 @@ const Author = v.nullable(
 export const POST_SERVER_OWNED_FIELDS = ['id', 'createdAt', 'updatedAt'] as const;
 
 /** `POST /api/posts` and `PUT /api/posts/{id}`: the whole writable post. */
-export const PostInput = v.object({
-  title: Title,
-  body: Body,
-  author: v.optional(Author, null),
-});
+export const PostInput = v.pipe(
+  v.object({ title: Title, body: Body, author: v.optional(Author, null) }),
+  v.title('PostInput'),
+);
 
 /** `PATCH /api/posts/{id}`: any non-empty subset of the writable fields. */
 export const PostPatch = v.pipe(
@@ -36,6 +35,7 @@ export const PostPatch = v.pipe(
     (patch) => Object.values(patch).some((value) => value !== undefined),
     'must change at least one field',
   ),
+  v.title('PostPatch'),
 );
 
 /** `GET /api/posts` query. Unknown parameters are ignored (cache busters, tracking tags). */
@@ -58,19 +58,25 @@ export type PostPatch = v.InferOutput<typeof PostPatch>;
 export type PostListQuery = v.InferOutput<typeof PostListQuery>;
 
 /** A post as the API returns it: this schema is what the API description promises, field for field. */
-export const Post = v.strictObject({
-  id: Id,
-  title: Title,
-  body: Body,
-  author: Author,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-});
+export const Post = v.pipe(
+  v.strictObject({
+    id: Id,
+    title: Title,
+    body: Body,
+    author: Author,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  }),
+  v.title('Post'),
+);
 export type Post = v.InferOutput<typeof Post>;
 
 /** `Idempotency-Key` on `POST /api/posts`: visible ASCII, so it can be stored and compared as given. */
 export const IdempotencyKeyHeader = v.pipe(
   v.string(),
   v.description('Makes a retried create safe: the same key with the same body returns the first response.'),
-  v.regex(/^[\x21-\x7e]{1,255}$/),
+  v.regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters'),
 );
+
+/** `/api/posts/{id}`. */
+export const PostPath = v.object({ id: v.pipe(PathId, v.description('The post id: a positive integer.')) });

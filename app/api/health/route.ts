@@ -1,4 +1,16 @@
-import { handle } from '@/src/http/handler';
-import { healthResponse } from '@/src/health';
+import { HealthProblem, healthResponse, HealthStatus } from '@/src/health';
+import { operation, route } from '@/src/http/route';
 
-export const GET = handle(healthResponse);
+const health = operation({
+  operationId: 'getHealth',
+  summary: 'Check that the service and its database answer',
+  tag: 'Service',
+  access: 'public',
+  responses: {
+    200: { description: 'The database answered a query just now.', body: HealthStatus },
+    503: { description: 'The database is not answering.', body: HealthProblem, headers: ['Retry-After'] },
+  },
+  handle: healthResponse,
+});
+
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route({ GET: health });

@@ -3,7 +3,8 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { connection } from 'next/server';
 import { cache } from 'react';
-import { toId } from '@/src/http/params';
+import * as v from 'valibot';
+import { PathId } from '@/src/validation';
 import { postsRepository } from '@/src/repositories';
 
 type Props = { params: Promise<{ id: string }> };
@@ -15,7 +16,8 @@ type Props = { params: Promise<{ id: string }> };
 const postFor = cache(async (rawId: string) => {
   // Read at request time, never prerendered: the post can change or go at any moment.
   await connection();
-  const id = toId(rawId);
+  const parsed = v.safeParse(PathId, rawId);
+  const id = parsed.success ? parsed.output : undefined;
   const stored = id === undefined ? undefined : await (await postsRepository()).get(id);
   if (!stored) notFound();
   return stored.post;

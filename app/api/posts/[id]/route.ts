@@ -1,47 +1,96 @@
-import { requirePostWriteAccess } from '@/src/http/auth';
-import { readJsonBody } from '@/src/http/body';
-import { ifNoneMatchHits, etagFor, versionsAcceptedByIfMatch } from '@/src/http/etag';
-import { handle } from '@/src/http/handler';
-import { parseId } from '@/src/http/params';
+import * as v from 'valibot';
+import { etagFor, IfMatch, IfNoneMatch, ifNoneMatchHits, versionsAcceptedByIfMatch } from '@/src/http/etag';
 import { notFound } from '@/src/http/problem';
+import { operation, route } from '@/src/http/route';
 import { postResponse } from '@/src/posts/http';
 import { postsRepository } from '@/src/repositories';
-import { POST_SERVER_OWNED_FIELDS, PostInput, PostPatch } from '@/src/posts/schema';
-import { parseBody } from '@/src/validation';
+import { POST_SERVER_OWNED_FIELDS, Post, PostInput, PostPatch, PostPath } from '@/src/posts/schema';
 
-type Context = { params: Promise<{ id: string }> };
+const noSuchPost = { 404: { description: 'No post has this id.' } };
+const staleTag = {
+  412: {
+    description:
+      'If-Match named none of the current tags: the post changed since it was read. Nothing changed.',
+  },
+};
+const ifMatch = v.object({ 'If-Match': v.optional(IfMatch) });
 
-export const GET = handle(async (request, { params }: Context) => {
-  const id = parseId((await params).id);
-  const stored = await (await postsRepository()).get(id);
-  if (!stored) throw notFound('No post has this id.');
-  const etag = etagFor(id, stored.version);
-  if (ifNoneMatchHits(request.headers.get('if-none-match'), etag)) {
-    return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': 'no-cache' } });
-  }
-  return postResponse(stored, { headers: { 'Cache-Control': 'no-cache' } });
+const read = operation({
+  operationId: 'getPost',
+  summary: 'Read a post',
+  tag: 'Posts',
+  access: 'public',
+  params: PostPath,
+  headers: v.object({ 'If-None-Match': v.optional(IfNoneMatch) }),
+  responses: {
+    200: { description: 'The post.', body: Post, headers: ['ETag'] },
+    304: {
+      description: 'If-None-Match named the current tag: the copy the client has is current.',
+      headers: ['ETag'],
+    },
+    ...noSuchPost,
+  },
+  async handle({ params: { id }, headers }) {
+    const stored = await (await postsRepository()).get(id);
+    if (!stored) throw notFound('No post has this id.');
+    const etag = etagFor(id, stored.version);
+    if (ifNoneMatchHits(headers['If-None-Match'], etag)) {
+      return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': 'no-cache' } });
+    }
+    return postResponse(stored, { headers: { 'Cache-Control': 'no-cache' } });
+  },
 });
 
-export const PUT = handle(async (request, { params }: Context) => {
-  requirePostWriteAccess(request);
-  const id = parseId((await params).id);
-  const input = parseBody(PostInput, await readJsonBody(request), POST_SERVER_OWNED_FIELDS);
-  const accepted = versionsAcceptedByIfMatch(request.headers.get('if-match'), id);
-  return postResponse(await (await postsRepository()).update(id, input, accepted));
+/** PUT and PATCH: the same conditional write, with the whole post or some of its fields. */
+function change(
+  body: typeof PostInput | typeof PostPatch,
+  declaration: { operationId: string; summary: string; description: string },
+) {
+  return operation({
+    ...declaration,
+    tag: 'Posts',
+    access: 'post-writes',
+    params: PostPath,
+    headers: ifMatch,
+    body,
+    serverOwned: POST_SERVER_OWNED_FIELDS,
+    responses: {
+      200: { description: 'The post as it is now.', body: Post, headers: ['ETag'] },
+      ...noSuchPost,
+      ...staleTag,
+    },
+    async handle({ params: { id }, headers, body: changes }) {
+      const accepted = versionsAcceptedByIfMatch(headers['If-Match'], id);
+      return postResponse(await (await postsRepository()).update(id, changes, accepted));
+    },
+  });
+}
+
+const remove = operation({
+  operationId: 'deletePost',
+  summary: 'Delete a post',
+  tag: 'Posts',
+  access: 'post-writes',
+  params: PostPath,
+  headers: ifMatch,
+  responses: { 204: { description: 'The post is gone.' }, ...noSuchPost, ...staleTag },
+  async handle({ params: { id }, headers }) {
+    await (await postsRepository()).delete(id, versionsAcceptedByIfMatch(headers['If-Match'], id));
+    return new Response(null, { status: 204 });
+  },
 });
 
-export const PATCH = handle(async (request, { params }: Context) => {
-  requirePostWriteAccess(request);
-  const id = parseId((await params).id);
-  const changes = parseBody(PostPatch, await readJsonBody(request), POST_SERVER_OWNED_FIELDS);
-  const accepted = versionsAcceptedByIfMatch(request.headers.get('if-match'), id);
-  return postResponse(await (await postsRepository()).update(id, changes, accepted));
-});
-
-export const DELETE = handle(async (request, { params }: Context) => {
-  requirePostWriteAccess(request);
-  const id = parseId((await params).id);
-  const accepted = versionsAcceptedByIfMatch(request.headers.get('if-match'), id);
-  await (await postsRepository()).delete(id, accepted);
-  return new Response(null, { status: 204 });
+export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } = route({
+  GET: read,
+  PUT: change(PostInput, {
+    operationId: 'replacePost',
+    summary: 'Replace a post',
+    description: 'Sets title, body and author; an author left out becomes `null`.',
+  }),
+  PATCH: change(PostPatch, {
+    operationId: 'updatePost',
+    summary: 'Change some fields of a post',
+    description: 'Changes only the fields given; `author: null` removes the author.',
+  }),
+  DELETE: remove,
 });

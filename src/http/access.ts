@@ -1,7 +1,24 @@
 import 'server-only';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { config } from '../config';
+import { requireSameOrigin } from './origin';
 import { HttpError } from './problem';
+
+/**
+ * Who may call an operation:
+ * - `public`: anyone;
+ * - `post-writes`: the bearer token when the server has API_TOKEN set, anyone when it does not;
+ * - `operator`: the bearer token, always (and nobody when no token is configured);
+ * - `same-origin`: anyone, but a browser page of another site is refused (403).
+ */
+export type Access = 'public' | 'post-writes' | 'operator' | 'same-origin';
+
+/** Throws the 401 or 403 for a caller that `access` does not admit. */
+export function requireAccess(access: Access, request: Request): void {
+  if (access === 'post-writes') requirePostWriteAccess(request);
+  else if (access === 'operator') requireOperator(request);
+  else if (access === 'same-origin') requireSameOrigin(request);
+}
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="api"' };
 
@@ -29,13 +46,13 @@ function requireToken(request: Request, expected: string): void {
 }
 
 /** Post writes need the token when API_TOKEN is set, and are open when it is not. */
-export function requirePostWriteAccess(request: Request): void {
+function requirePostWriteAccess(request: Request): void {
   const { apiToken } = config();
   if (apiToken !== undefined) requireToken(request, apiToken);
 }
 
 /** Contact messages are personal data: always the token, and nobody at all when no token is configured. */
-export function requireOperator(request: Request): void {
+function requireOperator(request: Request): void {
   const { apiToken } = config();
   if (apiToken === undefined) {
     throw new HttpError(401, 'Reading messages needs API_TOKEN to be configured on the server.', {
