@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { connection } from 'next/server';
 import { decodeCursor, encodeCursor } from '@/src/http/paging';
-import { postsRepository } from '@/src/repositories';
+import { listPosts } from '@/src/posts/service';
 import { PAGE_DEFAULT_LIMIT } from '@/src/validation';
 
 export default async function HomePage({
@@ -17,8 +17,8 @@ export default async function HomePage({
   } catch {
     beforeId = undefined; // an unusable cursor shows the first page rather than an error page
   }
-  const page = await (await postsRepository()).list({ limit: PAGE_DEFAULT_LIMIT, beforeId });
-  const last = page.posts.at(-1);
+  const page = await listPosts({ limit: PAGE_DEFAULT_LIMIT, beforeId });
+  const last = page.items.at(-1);
   // The API's own cursor: this page and `GET /api/posts?cursor=…` page through the same sequence.
   const nextPage = page.hasMore && last ? `/?cursor=${encodeCursor(last.post.id)}` : undefined;
 
@@ -31,11 +31,11 @@ export default async function HomePage({
         <a href="/api/posts">GET /api/posts</a> (see the <Link href="/docs">API description</Link>).
         Questions? Use the <Link href="/contact">contact form</Link>.
       </p>
-      {page.posts.length === 0 ? (
+      {page.items.length === 0 ? (
         <p>No posts yet.</p>
       ) : (
         <ul className="post-list">
-          {page.posts.map(({ post }) => (
+          {page.items.map(({ post }) => (
             <li key={post.id}>
               <h2>
                 <Link href={`/posts/${post.id}`}>{post.title}</Link>

@@ -4,7 +4,10 @@ import { expect, test } from '@playwright/test';
 import { E2E_PORT } from './support/env';
 
 const BAD_SETTINGS = [
-  { DATABASE_URL: 'mysql://db/app', says: 'DATABASE_URL must start with file: (SQLite) or postgres://' },
+  {
+    DATABASE_URL: 'mysql://db/app',
+    says: 'DATABASE_URL must start with file: (SQLite, e.g. file:./.data/app.db) or postgres:// / postgresql://',
+  },
   { API_TOKEN: 'short', says: 'API_TOKEN must be at least 16 characters' },
   { CONTACT_RATE_LIMIT: 'lots', says: 'CONTACT_RATE_LIMIT must be <requests>/<seconds>' },
   { TRUSTED_PROXIES: '-1', says: 'TRUSTED_PROXIES must be the number of reverse proxies' },

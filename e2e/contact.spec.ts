@@ -27,6 +27,7 @@ const tooLongName = () => `${randomUUID()} `.padEnd(101, 'n');
 
 test('a valid message: success without a page load, the form is cleared, the message is stored', async ({
   page,
+  request,
 }) => {
   const name = `Visitor ${randomUUID()}`;
   await page.goto('/contact');
@@ -42,14 +43,14 @@ test('a valid message: success without a page load, the form is cleared, the mes
   await expect(form.email).toHaveValue('');
   await expect(form.message).toHaveValue('');
   expect(await page.evaluate(() => 'stillTheSamePage' in window)).toBe(true);
-  expect(await findStoredMessage(name)).toMatchObject({
+  expect(await findStoredMessage(request, name)).toMatchObject({
     name,
     email: EMAIL,
     message: 'Hello from the browser',
   });
 });
 
-test('the button shows a pending state while the action runs', async ({ page }) => {
+test('the button shows a pending state while the action runs', async ({ page, request }) => {
   const name = `Patient ${randomUUID()}`;
   await page.goto('/contact');
   // Hold the action's request for a moment, so the pending state is there long enough to see.
@@ -62,11 +63,12 @@ test('the button shows a pending state while the action runs', async ({ page }) 
   await expect(page.getByRole('button', { name: 'Sending…' })).toBeDisabled();
   await expect(fields(page).status).toHaveText('Thank you! Your message has been sent.');
   await expect(fields(page).send).toBeEnabled();
-  expect(await findStoredMessage(name)).toBeDefined();
+  expect(await findStoredMessage(request, name)).toBeDefined();
 });
 
 test('invalid input: each field says what is wrong, next to it, and keeps what was typed', async ({
   page,
+  request,
 }, testInfo) => {
   const name = tooLongName();
   const message = 'm'.repeat(5_001);
@@ -95,11 +97,12 @@ test('invalid input: each field says what is wrong, next to it, and keeps what w
   await expect(form.email).toHaveAttribute('aria-invalid', 'false');
   await expect(form.email).toHaveAccessibleDescription('');
   await expect(form.name).toHaveAccessibleDescription('Name must be at most 100 characters.');
-  expect(await findStoredMessage(name)).toBeUndefined();
+  expect(await findStoredMessage(request, name)).toBeUndefined();
 });
 
 test('the honeypot: out of reach for people; filled in, it looks like success and stores nothing', async ({
   page,
+  request,
 }) => {
   const name = `Bot ${randomUUID()}`;
   await page.goto('/contact');
@@ -113,7 +116,7 @@ test('the honeypot: out of reach for people; filled in, it looks like success an
   await page.locator('input[name="website"]').fill('https://spam.example');
   await fields(page).send.click();
   await expect(fields(page).status).toHaveText('Thank you! Your message has been sent.');
-  expect(await findStoredMessage(name)).toBeUndefined();
+  expect(await findStoredMessage(request, name)).toBeUndefined();
 });
 
 test('the JSON API takes the honeypot too: empty stores, filled answers 200 and stores nothing', async ({
@@ -131,8 +134,8 @@ test('the JSON API takes the honeypot too: empty stores, filled answers 200 and 
     expect(response.status()).toBe(200);
     expect(await response.json()).toEqual({ success: true, message: 'Form submitted successfully' });
   }
-  expect(await findStoredMessage(person)).toBeDefined();
-  expect(await findStoredMessage(bot)).toBeUndefined();
+  expect(await findStoredMessage(request, person)).toBeDefined();
+  expect(await findStoredMessage(request, bot)).toBeUndefined();
 });
 
 test('POST /api/submit-form refuses another site’s Origin with 403; its own Origin and none are fine', async ({
@@ -148,7 +151,7 @@ test('POST /api/submit-form refuses another site’s Origin with 403; its own Or
     403,
   );
   expect(problem.detail).toMatch(/cross-origin/i);
-  expect(await findStoredMessage(refusedName)).toBeUndefined();
+  expect(await findStoredMessage(request, refusedName)).toBeUndefined();
 
   const own = await request.post('/api/submit-form', {
     headers: { Origin: new URL(baseURL as string).origin },
@@ -162,6 +165,7 @@ test.describe('with JavaScript disabled', () => {
 
   test('a valid message: the form posts, the server renders the success, the message is stored', async ({
     page,
+    request,
   }) => {
     const name = `No-JS ${randomUUID()}`;
     await page.goto('/contact');
@@ -173,11 +177,15 @@ test.describe('with JavaScript disabled', () => {
     expect(response.status()).toBe(200);
     await expect(fields(page).status).toHaveText('Thank you! Your message has been sent.');
     await expect(fields(page).name).toHaveValue('');
-    expect(await findStoredMessage(name)).toMatchObject({ email: EMAIL, message: 'Sent without JavaScript' });
+    expect(await findStoredMessage(request, name)).toMatchObject({
+      email: EMAIL,
+      message: 'Sent without JavaScript',
+    });
   });
 
   test('invalid input: the server renders each error next to its field and keeps what was typed', async ({
     page,
+    request,
   }) => {
     const name = tooLongName();
     await page.goto('/contact');
@@ -190,7 +198,7 @@ test.describe('with JavaScript disabled', () => {
     await expect(form.name).toHaveValue(name);
     await expect(form.email).toHaveValue('not-an-email');
     await expect(form.message).toHaveValue('   ');
-    expect(await findStoredMessage(name)).toBeUndefined();
+    expect(await findStoredMessage(request, name)).toBeUndefined();
   });
 
   test('the form’s action posted from another site is refused with 403, and nothing is stored', async ({
@@ -213,11 +221,11 @@ test.describe('with JavaScript disabled', () => {
     const forged = `Forged ${randomUUID()}`;
     const refused = await post(forged, 'https://evil.example');
     await expectProblem(refused, 403);
-    expect(await findStoredMessage(forged)).toBeUndefined();
+    expect(await findStoredMessage(request, forged)).toBeUndefined();
 
     // The same post from the site itself goes through: the Origin alone made the difference.
     const genuine = `Genuine ${randomUUID()}`;
     expect((await post(genuine, new URL(baseURL as string).origin)).status()).toBe(200);
-    expect(await findStoredMessage(genuine)).toBeDefined();
+    expect(await findStoredMessage(request, genuine)).toBeDefined();
   });
 });

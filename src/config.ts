@@ -1,15 +1,91 @@
-import 'server-only';
 import path from 'node:path';
-
-export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string }
-  | { kind: 'postgres'; url: string; poolMax: number; schema: string | undefined };
+import * as v from 'valibot';
 
 /** A fixed-window limit: at most `limit` requests per `windowSeconds` per client. */
 export interface RateLimit {
   limit: number;
   windowSeconds: number;
 }
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; poolMax: number; schema: string | undefined };
+
+const DEFAULT_SQLITE_FILE = './.data/app.db';
+
+/** A whole number in a range, from its decimal text; `message` says what the setting is for. */
+const wholeNumber = (min: number, max: number, message: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^[0-9]{1,9}$/, message),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+  );
+
+const DatabaseUrl = v.pipe(
+  v.string(),
+  v.check(
+    (url) => url.startsWith('file:') || /^postgres(?:ql)?:\/\//.test(url),
+    'DATABASE_URL must start with file: (SQLite, e.g. file:./.data/app.db) or postgres:// / postgresql:// (PostgreSQL).',
+  ),
+  v.check(
+    (url) => url !== 'file:' && url !== 'file://',
+    'DATABASE_URL=file:… needs a path, for example file:./.data/app.db',
+  ),
+  v.check(
+    (url) => url.startsWith('file:') || URL.canParse(url),
+    'DATABASE_URL is not a valid postgres:// URL.',
+  ),
+  v.check((url) => {
+    const schema = url.startsWith('file:') ? null : new URL(url).searchParams.get('schema');
+    return schema === null || /^[a-z_][a-z0-9_]{0,62}$/.test(schema);
+  }, 'The schema= parameter of DATABASE_URL must be a lower-case SQL identifier.'),
+);
+
+/**
+ * The environment the service reads, as one schema: an empty value means unset (as in most deploy
+ * dashboards), every default is here, and every message says what to set.
+ */
+const Environment = v.object({
+  DATABASE_URL: v.optional(DatabaseUrl),
+  DATABASE_POOL_MAX: v.optional(
+    wholeNumber(1, 1000, 'DATABASE_POOL_MAX must be a whole number from 1 to 1000.'),
+    '10',
+  ),
+  API_TOKEN: v.optional(
+    v.pipe(
+      v.string(),
+      v.minLength(16, 'API_TOKEN must be at least 16 characters long (or unset to leave post writes open).'),
+    ),
+  ),
+  /** `<requests>/<seconds>`: five messages per client per ten minutes, more than a person writes. */
+  CONTACT_RATE_LIMIT: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(
+        /^[1-9][0-9]{0,6}\/(?:[1-9][0-9]{0,3}|[1-7][0-9]{4}|8[0-5][0-9]{3}|86[0-3][0-9]{2}|86400)$/,
+        'CONTACT_RATE_LIMIT must be <requests>/<seconds>, for example 5/600 (5 per client per 10 minutes), ' +
+          'with at least 1 request and a window from 1 to 86400 seconds.',
+      ),
+      v.transform((value): RateLimit => {
+        const [limit, windowSeconds] = value.split('/').map(Number) as [number, number];
+        return { limit, windowSeconds };
+      }),
+    ),
+    '5/600',
+  ),
+  /** How many reverse proxies append to X-Forwarded-For before a request reaches the service. */
+  TRUSTED_PROXIES: v.optional(
+    wholeNumber(
+      0,
+      9,
+      'TRUSTED_PROXIES must be the number of reverse proxies in front of the service, 0 to 9.',
+    ),
+    '0',
+  ),
+});
 
 export interface Config {
   database: DatabaseConfig;
@@ -21,95 +97,39 @@ export interface Config {
   trustedProxies: number;
 }
 
-const DEFAULT_SQLITE_FILE = './.data/app.db';
-/** Five messages per client per ten minutes: more than a person writes, fewer than a script sends. */
-const DEFAULT_CONTACT_RATE_LIMIT = '5/600';
-
-/** Environment variables, where an empty string means unset (as in most deploy dashboards). */
-function env(name: string): string | undefined {
-  const value = process.env[name]?.trim();
-  return value ? value : undefined;
-}
-
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads and checks the configuration. Throws ConfigError with a message a person can act on. */
-export function readConfig(): Config {
-  const apiToken = env('API_TOKEN');
-  if (apiToken !== undefined && apiToken.length < 16) {
-    throw new ConfigError(
-      'API_TOKEN must be at least 16 characters long (or unset to leave post writes open).',
-    );
-  }
-  const poolMax = readPoolMax();
-  return {
-    database: readDatabaseConfig(env('DATABASE_URL'), poolMax),
-    apiToken,
-    contactRateLimit: readContactRateLimit(),
-    trustedProxies: readTrustedProxies(),
-  };
-}
-
-/** TRUSTED_PROXIES: how many reverse proxies append to X-Forwarded-For before a request reaches us. */
-function readTrustedProxies(): number {
-  const raw = env('TRUSTED_PROXIES') ?? '1';
-  if (!/^[0-9]$/.test(raw)) {
-    throw new ConfigError(
-      'TRUSTED_PROXIES must be the number of reverse proxies in front of the service, 0 to 9.',
-    );
-  }
-  return Number(raw);
-}
-
-/** CONTACT_RATE_LIMIT: `<requests>/<seconds>`, for example `5/600`. */
-function readContactRateLimit(): RateLimit {
-  const raw = env('CONTACT_RATE_LIMIT') ?? DEFAULT_CONTACT_RATE_LIMIT;
-  const match = /^([0-9]{1,7})\/([0-9]{1,6})$/.exec(raw);
-  const limit = Number(match?.[1]);
-  const windowSeconds = Number(match?.[2]);
-  if (!match || limit < 1 || windowSeconds < 1 || windowSeconds > 86_400) {
-    throw new ConfigError(
-      'CONTACT_RATE_LIMIT must be <requests>/<seconds>, for example 5/600 (5 per client per 10 minutes), ' +
-        'with at least 1 request and a window from 1 to 86400 seconds.',
-    );
-  }
-  return { limit, windowSeconds };
-}
-
-function readDatabaseConfig(url: string | undefined, poolMax: number): DatabaseConfig {
+function databaseConfig(url: string | undefined, poolMax: number): DatabaseConfig {
   if (url === undefined) return { kind: 'sqlite', file: path.resolve(DEFAULT_SQLITE_FILE) };
   if (url.startsWith('file:')) {
-    const file = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
-    if (!file) throw new ConfigError('DATABASE_URL=file:… needs a path, for example file:./.data/app.db');
-    return { kind: 'sqlite', file: path.resolve(file) };
+    // file:relative, file:/absolute and file:///absolute all name a path.
+    return { kind: 'sqlite', file: path.resolve(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '')) };
   }
-  if (/^postgres(?:ql)?:\/\//.test(url)) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL.');
-    }
-    const schema = parsed.searchParams.get('schema') ?? undefined;
-    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-      throw new ConfigError('The schema= parameter of DATABASE_URL must be a lower-case SQL identifier.');
-    }
-    parsed.searchParams.delete('schema');
-    return { kind: 'postgres', url: parsed.toString(), poolMax, schema };
-  }
-  throw new ConfigError('DATABASE_URL must start with file: (SQLite) or postgres:// (PostgreSQL).');
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { kind: 'postgres', url: parsed.toString(), poolMax, schema };
 }
 
-function readPoolMax(): number {
-  const raw = env('DATABASE_POOL_MAX');
-  if (raw === undefined) return 10;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 1000) {
-    throw new ConfigError('DATABASE_POOL_MAX must be a whole number from 1 to 1000.');
-  }
-  return value;
+/** Reads and checks the configuration. Throws ConfigError with a message a person can act on. */
+export function readConfig(environment: Record<string, string | undefined> = process.env): Config {
+  const set = Object.fromEntries(
+    Object.keys(Environment.entries).flatMap((name) => {
+      const value = environment[name]?.trim();
+      return value ? [[name, value]] : [];
+    }),
+  );
+  const result = v.safeParse(Environment, set, { abortPipeEarly: true });
+  if (!result.success) throw new ConfigError(result.issues.map((issue) => issue.message).join(' '));
+  const { output } = result;
+  return {
+    database: databaseConfig(output.DATABASE_URL, output.DATABASE_POOL_MAX),
+    apiToken: output.API_TOKEN,
+    contactRateLimit: output.CONTACT_RATE_LIMIT,
+    trustedProxies: output.TRUSTED_PROXIES,
+  };
 }
 
 let cached: Config | undefined;

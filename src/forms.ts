@@ -1,6 +1,6 @@
 import 'server-only';
-import { unavailableError } from './db/errors';
-import { HttpError, type FieldErrors } from './http/problem';
+import { outcomeOf } from './db/errors';
+import type { FieldErrors } from './validation';
 
 /**
  * What a form's Server Action returns and `useActionState` hands back to the page: serialisable, and all
@@ -29,28 +29,37 @@ export function formText<Field extends string>(
   return values;
 }
 
+/** A submission the schema refused: each field's messages beside the field, and what was typed kept. */
+export function invalidFormState<Field extends string>(
+  errors: FieldErrors,
+  values: Partial<Record<Field, string>>,
+): FormState<Field> {
+  // Copied into a plain object: React sends only plain objects to the browser, and FieldErrors are built
+  // without a prototype (see validate).
+  return {
+    status: 'error',
+    values,
+    errors: { ...errors },
+    message: 'Some fields need correcting; see the message next to each.',
+  };
+}
+
 /**
- * A submission that threw, as form state that keeps `values`: a 422's field errors, the client-facing
- * detail of any other refusal (a 429's "try again in N seconds"), or, for a fault of ours, an apology, with
- * the cause in the server log only (as a route's 5xx would be).
+ * A submission the domain refused, as form state that keeps `values`: the outcome's own words (a rate
+ * limit's "try again in N seconds", a database that is away for a moment), or, for a fault of ours, an
+ * apology, with the cause in the server log only (as a route's 500 would be).
  */
 export function failedFormState<Field extends string>(
   error: unknown,
   values: Partial<Record<Field, string>>,
 ): FormState<Field> {
-  const known = unavailableError(error) ?? error;
-  if (known instanceof HttpError && known.status < 500) {
-    if (!known.errors) return { status: 'error', values, message: known.message };
-    return {
-      status: 'error',
-      values,
-      // Copied into a plain object: React sends only plain objects to the browser, and FieldErrors are built
-      // without a prototype (see parseBody).
-      errors: { ...known.errors },
-      message: 'Some fields need correcting; see the message next to each.',
-    };
+  const outcome = outcomeOf(error);
+  if (outcome) {
+    if (outcome.outcome === 'unavailable')
+      console.error('[form] the database is unavailable:', outcome.cause ?? '');
+    return { status: 'error', values, message: outcome.message };
   }
-  console.error('[form] submission failed:', known instanceof HttpError ? (known.cause ?? known) : known);
+  console.error('[form] submission failed:', error);
   return {
     status: 'error',
     values,

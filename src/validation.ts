@@ -1,27 +1,32 @@
 import * as v from 'valibot';
-import { HttpError, unprocessable, type FieldErrors } from './http/problem';
 
 type AnySchema = v.GenericSchema | v.GenericSchemaAsync;
+
+/** Messages per field, as the JSON API's 422 `errors` and a form's state carry them; `$`: the input as a whole. */
+export type FieldErrors = Record<string, string[]>;
+
+export type Validated<T> = { success: true; output: T } | { success: false; errors: FieldErrors };
 
 /** The keys an object schema (or a pipe that starts with one) declares. */
 function declaredKeys(schema: AnySchema): Set<string> {
   if ('entries' in schema) return new Set(Object.keys(schema.entries as object));
   if ('pipe' in schema) return declaredKeys((schema.pipe as AnySchema[])[0] as AnySchema);
-  throw new TypeError('parseBody needs an object schema');
+  throw new TypeError('validate needs an object schema');
 }
 
 /**
- * Validates a decoded JSON body against an object schema. Unknown keys and server-owned keys are named in
- * their own field errors (Valibot's strictObject would only say "never"); every other failure is Valibot's
- * message under the field's path. Throws a 422 HttpError; returns the typed, transformed output.
+ * Checks input (a decoded JSON body, a submitted form) against an object schema, for the route helper and
+ * the Server Actions alike. Unknown keys and server-owned keys are named in their own field errors
+ * (Valibot's strictObject would only say "never"); every other failure is Valibot's message under the
+ * field's path. Returns the typed, transformed output, or the field errors.
  */
-export function parseBody<TSchema extends v.GenericSchema>(
+export function validate<TSchema extends v.GenericSchema>(
   schema: TSchema,
   input: unknown,
   serverOwned: readonly string[] = [],
-): v.InferOutput<TSchema> {
+): Validated<v.InferOutput<TSchema>> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw unprocessable('The request body must be a JSON object.', { $: ['Expected a JSON object'] });
+    return { success: false, errors: { $: ['Expected a JSON object'] } };
   }
   const known = declaredKeys(schema);
   // No prototype: a client's "__proto__" key must become an entry, not replace the prototype.
@@ -34,34 +39,8 @@ export function parseBody<TSchema extends v.GenericSchema>(
   }
   const result = v.safeParse(schema, input);
   if (!result.success) Object.assign(errors, fieldErrors(result.issues));
-  if (!result.success || Object.keys(errors).length > 0) {
-    throw unprocessable('The request body does not match the schema; see `errors`.', errors);
-  }
-  return result.output;
-}
-
-const FIELD_LABELS = {
-  path: (name: string) => `The ${name} in the path`,
-  query: (name: string) => `The query parameter ${name}`,
-  header: (name: string) => `The ${name} header`,
-};
-
-/**
- * Validates string fields from the request line or headers (path parameters, search parameters, headers),
- * already turned into a plain object. Failures are 400, naming each field and where it was.
- */
-export function parseFields<TSchema extends AnySchema>(
-  schema: TSchema,
-  input: Record<string, unknown>,
-  where: keyof typeof FIELD_LABELS,
-): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema as v.GenericSchema, input);
-  if (result.success) return result.output as v.InferOutput<TSchema>;
-  const errors = fieldErrors(result.issues);
-  const detail = Object.entries(errors)
-    .map(([name, messages]) => `${FIELD_LABELS[where](name)} ${messages.join('; ')}.`)
-    .join(' ');
-  throw new HttpError(400, detail, { errors });
+  if (!result.success || Object.keys(errors).length > 0) return { success: false, errors };
+  return { success: true, output: result.output };
 }
 
 /** Valibot issues as `{ field: [messages] }`; form-level issues go under `$`. */

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import path from 'node:path';
+import { describe, test } from 'node:test';
 import { ConfigError, readConfig } from '../src/config';
-import { failedFormState } from '../src/forms';
+import { outcomeOf } from '../src/db/errors';
+import { DomainError } from '../src/errors';
+import { failedFormState, invalidFormState } from '../src/forms';
 import { clientAddress } from '../src/http/client';
 import { requireSameOrigin } from '../src/http/origin';
-import { HttpError, unprocessable, type FieldErrors } from '../src/http/problem';
+import { HttpError } from '../src/http/problem';
+import type { FieldErrors } from '../src/validation';
 
 function post(headers: Record<string, string>): Request {
   return new Request('http://127.0.0.1:3000/api/submit-form', { method: 'POST', headers });
@@ -40,15 +44,13 @@ describe('requireSameOrigin', () => {
 });
 
 describe('clientAddress', () => {
-  test('the entry the nearest trusted proxy wrote, so a client-sent prefix changes nothing', () => {
+  test('the last X-Forwarded-For entry is the peer; each trusted proxy moves the client one to the left', () => {
     const headers = (value: string) => new Headers({ 'x-forwarded-for': value });
-    // One proxy (the default): the last entry; what the client put to its left is ignored.
-    assert.equal(clientAddress(headers('1.1.1.1, 203.0.113.7'), 1), '203.0.113.7');
-    assert.equal(clientAddress(headers('9.9.9.9, 1.1.1.1, 203.0.113.7'), 1), '203.0.113.7');
-    // Two proxies: the client is second from the right.
-    assert.equal(clientAddress(headers(' 1.1.1.1 , 203.0.113.7 , 10.0.0.1'), 2), '203.0.113.7');
-    // None: the address Next.js recorded itself.
-    assert.equal(clientAddress(headers('::1'), 0), '::1');
+    // No proxy (the default): the peer the server recorded last; whatever the client sent is to its left.
+    assert.equal(clientAddress(headers('1.1.1.1, 203.0.113.7'), 0), '203.0.113.7');
+    // One proxy: it appended the client, and the server appended the proxy.
+    assert.equal(clientAddress(headers('9.9.9.9, 203.0.113.7, 10.0.0.2'), 1), '203.0.113.7');
+    assert.equal(clientAddress(headers(' 1.1.1.1 , 203.0.113.7 , 10.0.0.1, 10.0.0.2'), 2), '203.0.113.7');
     // Fewer entries than proxies: the leftmost there is.
     assert.equal(clientAddress(headers('203.0.113.7'), 3), '203.0.113.7');
     assert.equal(clientAddress(headers(''), 1), 'unknown');
@@ -58,49 +60,110 @@ describe('clientAddress', () => {
   });
 });
 
-describe('CONTACT_RATE_LIMIT', () => {
-  const original = process.env.CONTACT_RATE_LIMIT;
-  afterEach(() => {
-    if (original === undefined) delete process.env.CONTACT_RATE_LIMIT;
-    else process.env.CONTACT_RATE_LIMIT = original;
+const configError = (name: string) => (error: unknown) =>
+  error instanceof ConfigError && error.message.startsWith(`${name} must`);
+
+describe('configuration', () => {
+  test('defaults: SQLite in ./.data, 5 messages per 10 minutes, no proxies, no token', () => {
+    assert.deepEqual(readConfig({}), {
+      database: { kind: 'sqlite', file: path.resolve('.data/app.db') },
+      apiToken: undefined,
+      contactRateLimit: { limit: 5, windowSeconds: 600 },
+      trustedProxies: 0,
+    });
+    // An empty or blank value means unset, as deploy dashboards write it.
+    assert.deepEqual(readConfig({ CONTACT_RATE_LIMIT: ' ', API_TOKEN: '' }), readConfig({}));
   });
 
-  test('defaults to 5 per 10 minutes; <requests>/<seconds> sets it', () => {
-    delete process.env.CONTACT_RATE_LIMIT;
-    assert.deepEqual(readConfig().contactRateLimit, { limit: 5, windowSeconds: 600 });
-    process.env.CONTACT_RATE_LIMIT = ' ';
-    assert.deepEqual(readConfig().contactRateLimit, { limit: 5, windowSeconds: 600 });
-    process.env.CONTACT_RATE_LIMIT = '20/3600';
-    assert.deepEqual(readConfig().contactRateLimit, { limit: 20, windowSeconds: 3600 });
+  test('DATABASE_URL: file: paths in every form, PostgreSQL with its ?schema= taken out', () => {
+    const sqlite = (url: string) => readConfig({ DATABASE_URL: url }).database;
+    assert.deepEqual(sqlite('file:./x/app.db'), { kind: 'sqlite', file: path.resolve('x/app.db') });
+    assert.deepEqual(sqlite('file:/tmp/app.db'), { kind: 'sqlite', file: '/tmp/app.db' });
+    assert.deepEqual(sqlite('file:///tmp/app.db'), { kind: 'sqlite', file: '/tmp/app.db' });
+    assert.deepEqual(
+      readConfig({
+        DATABASE_URL: 'postgresql://u@db:5432/app?schema=tenant_1&sslmode=require',
+        DATABASE_POOL_MAX: '4',
+      }).database,
+      {
+        kind: 'postgres',
+        url: 'postgresql://u@db:5432/app?sslmode=require',
+        poolMax: 4,
+        schema: 'tenant_1',
+      },
+    );
+    for (const bad of ['mysql://x', 'file:', 'postgres://h/db?schema=Bad-Name', './app.db']) {
+      assert.throws(() => readConfig({ DATABASE_URL: bad }), ConfigError, bad);
+    }
+    assert.throws(() => readConfig({ DATABASE_URL: 'mysql://x' }), /postgresql:\/\//);
   });
 
-  test('anything else stops the start with a message naming the variable', () => {
+  test('CONTACT_RATE_LIMIT: <requests>/<seconds>; anything else stops the start naming the variable', () => {
+    assert.deepEqual(readConfig({ CONTACT_RATE_LIMIT: '20/3600' }).contactRateLimit, {
+      limit: 20,
+      windowSeconds: 3600,
+    });
+    assert.deepEqual(readConfig({ CONTACT_RATE_LIMIT: '1/86400' }).contactRateLimit, {
+      limit: 1,
+      windowSeconds: 86400,
+    });
     for (const value of ['5', '0/600', '5/0', '5/86401', '-1/60', '5/10m', '1.5/60', '5 / 600']) {
-      process.env.CONTACT_RATE_LIMIT = value;
       assert.throws(
-        () => readConfig(),
-        (error) => error instanceof ConfigError && error.message.startsWith('CONTACT_RATE_LIMIT must be'),
+        () => readConfig({ CONTACT_RATE_LIMIT: value }),
+        configError('CONTACT_RATE_LIMIT'),
         value,
       );
     }
   });
+
+  test('the other settings, and several bad ones named together', () => {
+    assert.equal(readConfig({ TRUSTED_PROXIES: '2' }).trustedProxies, 2);
+    assert.equal(readConfig({ API_TOKEN: 'a-token-of-16-chars' }).apiToken, 'a-token-of-16-chars');
+    assert.throws(() => readConfig({ TRUSTED_PROXIES: '10' }), configError('TRUSTED_PROXIES'));
+    assert.throws(() => readConfig({ API_TOKEN: 'short' }), configError('API_TOKEN'));
+    assert.throws(() => readConfig({ DATABASE_POOL_MAX: '0' }), configError('DATABASE_POOL_MAX'));
+    assert.throws(
+      () => readConfig({ API_TOKEN: 'short', TRUSTED_PROXIES: 'x' }),
+      (error) =>
+        error instanceof ConfigError &&
+        /API_TOKEN/.test(error.message) &&
+        /TRUSTED_PROXIES/.test(error.message),
+    );
+  });
 });
 
-describe('failedFormState', () => {
+describe('what a database error means', () => {
+  test('a database that cannot be reached or is busy is unavailable, with a delay to retry after', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY', '57P01', '53300', '08006']) {
+      const outcome = outcomeOf(Object.assign(new Error('x'), { code }));
+      assert.equal(outcome?.outcome, 'unavailable', code);
+      assert.equal(outcome?.retryAfterSeconds, 5);
+    }
+    assert.equal(outcomeOf(new Error('Connection terminated unexpectedly'))?.outcome, 'unavailable');
+  });
+
+  test('anything else is not an outcome but a fault, for the 500 path', () => {
+    for (const code of ['23505', 'SQLITE_CONSTRAINT_UNIQUE', '42P01', 'SQLITE_ERROR', undefined]) {
+      assert.equal(outcomeOf(Object.assign(new Error('x'), { code })), undefined, String(code));
+    }
+  });
+});
+
+describe('form state', () => {
   const values = { name: 'Ann' };
 
-  test('a 422 gives field errors as a plain object (React sends no other kind) and keeps the values', () => {
+  test('field errors come as a plain object (React sends no other kind), with the values kept', () => {
     const errors = Object.assign(Object.create(null) as FieldErrors, {
       email: ['must be a valid email address'],
     });
-    const state = failedFormState(unprocessable('invalid', errors), values);
+    const state = invalidFormState(errors, values);
     assert.deepEqual(state.errors, { email: ['must be a valid email address'] });
     assert.equal(Object.getPrototypeOf(state.errors), Object.prototype);
     assert.deepEqual({ status: state.status, values: state.values }, { status: 'error', values });
   });
 
-  test('another refusal gives its detail; a fault of ours an apology that reveals nothing', () => {
-    const tooMany = new HttpError(429, 'Too many messages; try again in 5 seconds.');
+  test('a domain refusal gives its own words; a fault of ours an apology that reveals nothing', () => {
+    const tooMany = new DomainError('rate_limited', 'Too many messages; try again in 5 seconds.', 5);
     assert.deepEqual(failedFormState(tooMany, values), {
       status: 'error',
       values,
@@ -109,6 +172,12 @@ describe('failedFormState', () => {
     const original = console.error;
     console.error = () => undefined;
     try {
+      const down = failedFormState(
+        Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+        values,
+      );
+      assert.match(down.message ?? '', /not available right now/);
+      assert.doesNotMatch(down.message ?? '', /ECONNREFUSED|10\.0/);
       const state = failedFormState(new Error('SQLITE_ERROR: no such table at /work/db.ts'), values);
       assert.equal(state.status, 'error');
       assert.doesNotMatch(state.message ?? '', /SQLITE|\/work/);

@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
-import { MIGRATIONS } from '../src/db/migrations';
-import { MessagesRepository } from '../src/messages/repository';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openDatabase } from '../src/db/database';
+import { migrations } from '../src/db/migrations';
+import { messagesRepository } from '../src/messages/repository';
+import { postsRepository } from '../src/posts/repository';
+import { LEGACY_SCHEMA } from './support/legacy-schema';
 import { testBackends } from './support/backends';
 
 const run = promisify(execFile);
+const ALL_MIGRATIONS = Object.keys(migrations()).sort();
 
 for (const backend of testBackends()) {
   describe(`database on ${backend.name}`, () => {
@@ -24,32 +30,68 @@ for (const backend of testBackends()) {
           ]),
         ),
       );
-      const applied = opens.flatMap(({ stdout }) => JSON.parse(stdout) as number[]).sort((a, b) => a - b);
-      assert.deepEqual(
-        applied,
-        MIGRATIONS.map((migration) => migration.version),
-      );
+      const applied = opens.flatMap(({ stdout }) => JSON.parse(stdout) as string[]).sort();
+      assert.deepEqual(applied, ALL_MIGRATIONS);
       // Reopening finds nothing to do.
-      const again = await backend.open(settings);
+      const again = await openDatabase(settings);
       assert.deepEqual(again.applied, []);
-      const rows = await again.db.selectFrom('schema_migrations').selectAll().execute();
-      assert.equal(rows.length, MIGRATIONS.length);
       await again.db.destroy();
     });
 
+    test('a database made before the Migrator is upgraded in place: its data kept, its history adopted', async () => {
+      const settings = backend.settings();
+      if (settings.kind === 'sqlite') {
+        const legacy = new Database(settings.file);
+        for (const statement of LEGACY_SCHEMA.sqlite) legacy.exec(statement);
+        legacy.close();
+      } else {
+        const client = new pg.Client({ connectionString: settings.url });
+        await client.connect();
+        await client.query(`create schema "${settings.schema}"`);
+        await client.query(`set search_path to "${settings.schema}"`);
+        for (const statement of LEGACY_SCHEMA.postgres) await client.query(statement);
+        await client.end();
+      }
+      const { db, applied } = await openDatabase(settings);
+      try {
+        assert.deepEqual(applied, ALL_MIGRATIONS);
+        const posts = postsRepository(() => db);
+        const kept = await posts.list({ limit: 10 });
+        assert.deepEqual(
+          kept.items.map(({ post }) => [post.title, post.author]),
+          [['Kept', 'ann']],
+        );
+        const added = await posts.insert(
+          { title: 'New', body: 'After the upgrade', author: null },
+          new Date(),
+        );
+        assert.ok(added.post.id > kept.items[0]!.post.id);
+        const tables =
+          settings.kind === 'sqlite'
+            ? await db.introspection.getTables()
+            : (await db.introspection.getTables()).filter((table) => table.schema === settings.schema);
+        assert.equal(
+          tables.some((table) => table.name === 'schema_migrations'),
+          false,
+        );
+      } finally {
+        await db.destroy();
+      }
+    });
+
     test('messages: stored, listed newest first with numeric ids, paged by id', async () => {
-      const handle = await backend.open(backend.settings());
-      const messages = new MessagesRepository(handle.db);
-      const first = await messages.create({ name: 'Ann', email: 'ann@example.com', message: 'One' });
-      const second = await messages.create({ name: 'Bob', email: 'bob@example.com', message: 'Two' });
+      const { db } = await openDatabase(backend.settings());
+      const messages = messagesRepository(() => db);
+      const now = new Date();
+      const first = await messages.create({ name: 'Ann', email: 'ann@example.com', message: 'One' }, now);
+      const second = await messages.create({ name: 'Bob', email: 'bob@example.com', message: 'Two' }, now);
       assert.equal(typeof first.id, 'number');
-      const page = await messages.list({ limit: 1 });
-      assert.deepEqual(page, { messages: [second], hasMore: true });
+      assert.deepEqual(await messages.list({ limit: 1 }), { items: [second], hasMore: true });
       assert.deepEqual(await messages.list({ limit: 5, beforeId: second.id }), {
-        messages: [first],
+        items: [first],
         hasMore: false,
       });
-      await handle.db.destroy();
+      await db.destroy();
     });
   });
 }

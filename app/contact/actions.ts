@@ -1,11 +1,11 @@
 'use server';
 
 import { headers } from 'next/headers';
-import { failedFormState, formText, type FormState } from '@/src/forms';
+import { failedFormState, formText, invalidFormState, type FormState } from '@/src/forms';
 import { clientAddress } from '@/src/http/client';
 import { CONTACT_HONEYPOT_FIELD, ContactSubmission, type ContactMessageInput } from '@/src/messages/schema';
-import { parseBody } from '@/src/validation';
 import { submitContactMessage } from '@/src/messages/service';
+import { validate } from '@/src/validation';
 
 export type ContactField = keyof ContactMessageInput;
 export type ContactFormState = FormState<ContactField>;
@@ -14,19 +14,21 @@ const FIELDS: readonly ContactField[] = ['name', 'email', 'message'];
 
 /**
  * The /contact form's action (through useActionState, so it also runs when the browser posts the form
- * without JavaScript). The same service as `POST /api/submit-form` validates, rate-limits and stores;
- * proxy.ts has already answered a cross-origin post with 403, before this runs.
+ * without JavaScript): the same schema and the same service as `POST /api/submit-form`. proxy.ts has
+ * already answered a cross-origin post with 403, before this runs.
  */
 export async function sendContactMessage(
   _previous: ContactFormState,
   formData: FormData,
 ): Promise<ContactFormState> {
+  // What was typed goes back into the fields after a failure; the honeypot does not.
+  const typed = formText(formData, FIELDS);
+  const submission = validate(ContactSubmission, formText(formData, [...FIELDS, CONTACT_HONEYPOT_FIELD]));
+  if (!submission.success) return invalidFormState(submission.errors, typed);
   try {
-    const submission = parseBody(ContactSubmission, formText(formData, [...FIELDS, CONTACT_HONEYPOT_FIELD]));
-    await submitContactMessage(submission, clientAddress(await headers()));
+    await submitContactMessage(submission.output, clientAddress(await headers()));
   } catch (error) {
-    // What was typed goes back into the fields; the honeypot does not.
-    return failedFormState(error, formText(formData, FIELDS));
+    return failedFormState(error, typed);
   }
   return { status: 'success', message: 'Thank you! Your message has been sent.' };
 }

@@ -1,4 +1,4 @@
-import { HttpError } from '../http/problem';
+import { DomainError, unavailable } from '../errors';
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -29,19 +29,15 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * A database that cannot be reached (or is busy past the timeout) is a 503 the client may retry, not a 500.
- * Returns undefined for every other error.
+ * The domain outcome a driver error stands for: a database that cannot be reached (or is busy past the
+ * timeout) is `unavailable`, which a client may retry. Undefined for every other error (a fault of ours).
  */
-export function unavailableError(error: unknown): HttpError | undefined {
+export function outcomeOf(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : '';
   const lostConnection =
     /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
-  if ((code && UNAVAILABLE_CODES.has(code)) || lostConnection) {
-    return new HttpError(503, 'The database is not available right now; try again shortly.', {
-      headers: { 'Retry-After': '5' },
-      cause: error,
-    });
-  }
+  if ((code && UNAVAILABLE_CODES.has(code)) || lostConnection) return unavailable(error);
   return undefined;
 }

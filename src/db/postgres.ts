@@ -26,9 +26,11 @@ export function createPostgresDatabase(options: {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     types,
-    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the process.
   pool.on('error', (error) => console.error('[db] idle PostgreSQL connection failed:', error.message));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Tables named with their schema in every statement, rather than a session's search_path, which a
+  // transaction-pooling PgBouncer does not keep from one transaction to the next.
+  return options.schema ? db.withSchema(options.schema) : db;
 }

@@ -32,11 +32,6 @@ export interface Database {
     window_start: string;
     hits: number;
   };
-  schema_migrations: {
-    version: number;
-    name: string;
-    applied_at: string;
-  };
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';

@@ -18,6 +18,6 @@ export function clientAddress(headers: Headers, trustedProxies = config().truste
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  const client = entries[Math.max(0, entries.length - Math.max(1, trustedProxies))];
+  const client = entries[Math.max(0, entries.length - 1 - trustedProxies)];
   return client ? client.slice(0, MAX_ADDRESS_LENGTH) : 'unknown';
 }

@@ -1,3 +1,5 @@
+import type { Page } from '../db/paging';
+import { json } from './json';
 import { badRequest } from './problem';
 
 /**
@@ -8,6 +10,7 @@ export function encodeCursor(beforeId: number): string {
   return Buffer.from(JSON.stringify({ before: beforeId })).toString('base64url');
 }
 
+/** The id a cursor stands for; 400 for one this server did not issue. */
 export function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   try {
@@ -33,7 +36,21 @@ export function nextPageLink(
   return `<${pathname}?${query.toString()}>; rel="next"`;
 }
 
-/** Search parameters as a plain object (the last value wins), for schema validation. */
-export function searchParamsObject(request: Request): Record<string, string> {
-  return Object.fromEntries(new URL(request.url).searchParams);
+/**
+ * A page as a bare JSON array (what the original `res.json(posts)` clients expect), with a `Link` to the next
+ * page when there is one; `idOf` gives the key the next page starts after.
+ */
+export function pageResponse<T>(
+  page: Page<T>,
+  link: { request: Request; filters?: Record<string, string | undefined>; limit: number },
+  idOf: (item: T) => number,
+  represent: (item: T) => unknown = (item) => item,
+): Response {
+  const last = page.items.at(-1);
+  const headers = new Headers();
+  if (page.hasMore && last !== undefined) {
+    const { pathname } = new URL(link.request.url);
+    headers.set('Link', nextPageLink(pathname, link.filters ?? {}, encodeCursor(idOf(last)), link.limit));
+  }
+  return json(page.items.map(represent), { headers });
 }

@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import * as v from 'valibot';
-
-export type FieldErrors = Record<string, string[]>;
+import { outcomeOf } from '../db/errors';
+import type { Outcome } from '../errors';
+import type { FieldErrors } from '../validation';
 
 /**
  * The body of every error answer (RFC 9457), as the API description promises it. Loose: RFC 9457 lets a
@@ -30,8 +31,8 @@ interface HttpErrorOptions {
 }
 
 /**
- * The one error type the service throws on purpose. Its status decides the response; `detail` is written for
- * the client, so it never carries SQL, a stack or a path. A `cause` is logged by the handler, never sent.
+ * A refusal of the request itself, before the domain is asked (a malformed body, a missing token, …). Its
+ * status decides the response; `detail` is written for the client, so it never carries SQL, a stack or a path.
  */
 export class HttpError extends Error {
   readonly status: number;
@@ -52,8 +53,6 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (detail: string) => new HttpError(400, detail);
-export const notFound = (detail = 'No resource exists at this address.') => new HttpError(404, detail);
-export const unprocessable = (detail: string, errors: FieldErrors) => new HttpError(422, detail, { errors });
 
 /** RFC 9457 problem details. `type` is about:blank, so `title` is the status's reason phrase. */
 export function problemResponse(
@@ -75,11 +74,33 @@ export function problemResponse(
   return new Response(JSON.stringify(body), { status, headers });
 }
 
-/** Turns anything a handler threw into a response; unexpected errors are logged and answered with a bare 500. */
+/** The status of each domain outcome: the one place where the domain's words become HTTP's. */
+const OUTCOME_STATUS: Record<Outcome, number> = {
+  invalid: 422,
+  not_found: 404,
+  precondition_failed: 412,
+  conflict: 409,
+  gone: 410,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/**
+ * Turns anything a handler threw into a response: a refusal as it is, a domain outcome (a driver's error
+ * included, when it means the database is unavailable) by its status; anything else is a fault of ours,
+ * logged and answered with a bare 500 that says nothing of the cause.
+ */
 export function errorToResponse(error: unknown): Response {
-  if (error instanceof HttpError) {
-    if (error.status >= 500 && error.cause) console.error('[api]', error.message, error.cause);
-    return error.toResponse();
+  if (error instanceof HttpError) return error.toResponse();
+  const outcome = outcomeOf(error);
+  if (outcome) {
+    const status = OUTCOME_STATUS[outcome.outcome];
+    if (status >= 500) console.error(`[api] ${outcome.message}`, outcome.cause ?? '');
+    const headers =
+      outcome.retryAfterSeconds === undefined
+        ? undefined
+        : { 'Retry-After': String(outcome.retryAfterSeconds) };
+    return problemResponse(status, outcome.message, { headers });
   }
   console.error('[api] unexpected error', error);
   return problemResponse(500, 'The server could not complete the request.');

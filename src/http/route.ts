@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import { unavailableError } from '../db/errors';
-import { parseBody, parseFields } from '../validation';
+import { parseBody, parseFields } from './parse';
 import { requireAccess, type Access } from './access';
 import { decodeJson, JSON_BODY_LIMIT_BYTES, readBodyBytes } from './body';
 import { errorToResponse, problemResponse } from './problem';
@@ -157,8 +156,7 @@ async function serve(operation: AnyOperation, request: Request, context: RouteCo
     }
     return await operation.handle(input);
   } catch (error) {
-    // A database that went away mid-request is a 503 the client may retry, not a 500.
-    const response = errorToResponse(unavailableError(error) ?? error);
+    const response = errorToResponse(error);
     // A body the client is still sending is not read to its end just to be thrown away: the answer says the
     // connection closes, and the server stops reading it.
     if (operation.body && !body.read && hasBody(request)) response.headers.set('Connection', 'close');

@@ -1,4 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import { database } from '../db/database';
+import { keysetPage, type PageRequest } from '../db/paging';
 import type { Database } from '../db/schema';
 import type { ContactMessage, ContactMessageInput } from './schema';
 
@@ -13,32 +15,27 @@ function toMessage(row: Selectable<Database['contact_messages']>): ContactMessag
 }
 
 /** Stores and reads contact messages. */
-export class MessagesRepository {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async create(input: ContactMessageInput): Promise<ContactMessage> {
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
+export function messagesRepository(db: () => Kysely<Database>) {
+  return {
+    async create(input: ContactMessageInput, now: Date): Promise<ContactMessage> {
+      const row = await db()
         .insertInto('contact_messages')
-        .values({ ...input, created_at: new Date().toISOString() })
+        .values({ ...input, created_at: now.toISOString() })
         .returningAll()
         .executeTakeFirstOrThrow();
       return toMessage(row);
-    });
-  }
+    },
 
-  /** Newest first, keyset-paged like posts. */
-  async list(options: {
-    limit: number;
-    beforeId?: number;
-  }): Promise<{ messages: ContactMessage[]; hasMore: boolean }> {
-    let query = this.db
-      .selectFrom('contact_messages')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(options.limit + 1);
-    if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId);
-    const rows = await query.execute();
-    return { messages: rows.slice(0, options.limit).map(toMessage), hasMore: rows.length > options.limit };
-  }
+    /** Newest first, keyset-paged like posts. */
+    list(page: PageRequest) {
+      return keysetPage(page.limit, async (rows) => {
+        let query = db().selectFrom('contact_messages').selectAll().orderBy('id', 'desc').limit(rows);
+        if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId);
+        return (await query.execute()).map(toMessage);
+      });
+    },
+  };
 }
+
+/** The contact messages of the process's database. */
+export const messages = messagesRepository(database);

@@ -33,6 +33,7 @@ export const MessageListQuery = v.object(pagingEntries);
 export const MESSAGE_SERVER_OWNED_FIELDS = ['id', 'createdAt'] as const;
 
 export type ContactMessageInput = v.InferOutput<typeof ContactMessageInput>;
+export type ContactSubmission = v.InferOutput<typeof ContactSubmission>;
 
 /** A stored message, as the operator's view returns it (and as the API description promises it). */
 export const ContactMessage = v.pipe(

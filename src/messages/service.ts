@@ -1,33 +1,45 @@
-import 'server-only';
 import { config } from '../config';
-import { HttpError } from '../http/problem';
-import { messagesRepository, rateLimitRepository } from '../repositories';
-import type * as v from 'valibot';
+import { inTransaction } from '../db/database';
+import type { PageRequest } from '../db/paging';
+import { DomainError } from '../errors';
+import { rateLimitRepository, rateLimits } from '../rate-limit/repository';
+import { messages, messagesRepository } from './repository';
 import { CONTACT_HONEYPOT_FIELD, type ContactSubmission } from './schema';
+
+export const listMessages = (page: PageRequest) => messages.list(page);
 
 /**
  * The one way a contact message gets in, whichever door it came through (the JSON route or the /contact
- * Server Action), for the client identified by `client` (see clientAddress):
- * - validate with the shared schema (422 HttpError): a person's typo does not count against their limit;
+ * Server Action), once its schema has accepted it, for the client identified by `client` (see
+ * clientAddress):
  * - a filled honeypot resolves as if the message were stored, so a bot learns nothing, and costs no write;
- * - over the per-client limit, a 429 HttpError with Retry-After;
- * - otherwise store it.
+ * - over the per-client limit, `rate_limited`, with the seconds until the window ends;
+ * - otherwise the message is stored, in the same transaction (one commit) as the count.
  */
 export async function submitContactMessage(
-  submission: v.InferOutput<typeof ContactSubmission>,
+  submission: ContactSubmission,
   client: string,
+  now = new Date(),
 ): Promise<void> {
   const { [CONTACT_HONEYPOT_FIELD]: honeypot, ...message } = submission;
   if (honeypot) return;
-  await enforceContactRateLimit(client);
-  await (await messagesRepository()).create(message);
-}
-
-async function enforceContactRateLimit(client: string): Promise<void> {
-  const verdict = await (await rateLimitRepository()).hit(`contact:${client}`, config().contactRateLimit);
-  if (verdict.allowed) return;
-  const seconds = verdict.retryAfterSeconds;
-  throw new HttpError(429, `Too many messages; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`, {
-    headers: { 'Retry-After': String(seconds) },
+  const verdict = await inTransaction(async (trx) => {
+    const counted = await rateLimitRepository(() => trx).hit(
+      `contact:${client}`,
+      config().contactRateLimit,
+      now,
+    );
+    if (counted.allowed) await messagesRepository(() => trx).create(message, now);
+    return counted;
   });
+  // A client's first request in a window: the windows before it can no longer refuse anyone.
+  if (verdict.hits === 1) await rateLimits.deleteWindowsBefore(verdict.windowStart);
+  if (!verdict.allowed) {
+    const seconds = verdict.retryAfterSeconds;
+    throw new DomainError(
+      'rate_limited',
+      `Too many messages; try again in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+      seconds,
+    );
+  }
 }

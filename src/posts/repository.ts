@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { isUniqueViolation } from '../db/errors';
+import { database } from '../db/database';
+import { keysetPage, type PageRequest } from '../db/paging';
 import type { Database } from '../db/schema';
-import { HttpError, notFound } from '../http/problem';
 import type { Post, PostInput, PostPatch } from './schema';
 
 /** A post with the version its ETag is made from. */
@@ -10,23 +10,21 @@ export interface StoredPost {
   version: number;
 }
 
-export interface PostListOptions {
-  limit: number;
-  /** Keyset paging: only posts with a smaller id (older ones). */
-  beforeId?: number;
+export interface PostFilters {
   author?: string;
   q?: string;
 }
 
-export interface IdempotencyKey {
+export interface IdempotencyRecord {
   key: string;
   /** A digest of the validated request: the same key with another request is refused. */
   requestHash: string;
+  postId: number;
+  /** The post as the first response carried it. */
+  response: StoredPost;
 }
 
-type PostRow = Selectable<Database['posts']>;
-
-function toStoredPost(row: PostRow): StoredPost {
+function toStoredPost(row: Selectable<Database['posts']>): StoredPost {
   return {
     post: {
       id: Number(row.id),
@@ -45,146 +43,123 @@ function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-const IDEMPOTENCY_KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
-
-const preconditionFailed = () =>
-  new HttpError(412, 'The post has changed since you read it (If-Match); fetch it again and retry.');
-
-/** Reads and writes posts. The only code that knows how posts are stored. */
-export class PostsRepository {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  /** Newest first, one page plus a look-ahead row to know whether another page exists. */
-  async list(options: PostListOptions): Promise<{ posts: StoredPost[]; hasMore: boolean }> {
-    let query = this.db
-      .selectFrom('posts')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(options.limit + 1);
-    if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId);
-    if (options.author !== undefined) query = query.where('author', '=', options.author);
-    if (options.q !== undefined) {
-      const pattern = containsPattern(options.q);
-      query = query.where(
-        sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(body) like ${pattern} escape '\\')`,
-      );
-    }
-    const rows = await query.execute();
-    return { posts: rows.slice(0, options.limit).map(toStoredPost), hasMore: rows.length > options.limit };
-  }
-
-  async get(id: number): Promise<StoredPost | undefined> {
-    const row = await this.db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toStoredPost(row);
-  }
-
-  /**
-   * Creates a post. With an idempotency key, the post and the key are stored in one transaction, so a retry
-   * returns the first post (`replayed`), whatever happened to the first response on its way back.
-   */
-  async create(
-    input: PostInput,
-    idempotency?: IdempotencyKey,
-  ): Promise<{ stored: StoredPost; replayed: boolean }> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const now = new Date().toISOString();
-        if (idempotency) {
-          const earlier = await trx
-            .selectFrom('idempotency_keys')
-            .select(['request_hash', 'response'])
-            .where('key', '=', idempotency.key)
-            .where('created_at', '>', new Date(Date.now() - IDEMPOTENCY_KEY_LIFETIME_MS).toISOString())
-            .executeTakeFirst();
-          if (earlier) {
-            if (earlier.request_hash !== idempotency.requestHash) {
-              throw new HttpError(
-                422,
-                'This Idempotency-Key was already used with a different request body.',
-              );
-            }
-            return { stored: JSON.parse(earlier.response) as StoredPost, replayed: true };
-          }
+/** The queries on posts and their idempotency keys: the only code that knows how posts are stored. */
+export function postsRepository(db: () => Kysely<Database>) {
+  return {
+    /** Newest first. */
+    list(page: PageRequest & PostFilters) {
+      return keysetPage(page.limit, async (rows) => {
+        let query = db().selectFrom('posts').selectAll().orderBy('id', 'desc').limit(rows);
+        if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId);
+        if (page.author !== undefined) query = query.where('author', '=', page.author);
+        if (page.q !== undefined) {
+          const pattern = containsPattern(page.q);
+          query = query.where(
+            sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(body) like ${pattern} escape '\\')`,
+          );
         }
-        const row = await trx
-          .insertInto('posts')
-          .values({
-            title: input.title,
-            body: input.body,
-            author: input.author,
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        const stored = toStoredPost(row);
-        if (idempotency) {
-          await trx
-            .deleteFrom('idempotency_keys')
-            .where('created_at', '<=', new Date(Date.now() - IDEMPOTENCY_KEY_LIFETIME_MS).toISOString())
-            .execute();
-          await trx
-            .insertInto('idempotency_keys')
-            .values({
-              key: idempotency.key,
-              request_hash: idempotency.requestHash,
-              post_id: stored.post.id,
-              response: JSON.stringify(stored),
-              created_at: now,
-            })
-            .execute();
-        }
-        return { stored, replayed: false };
+        return (await query.execute()).map(toStoredPost);
       });
-    } catch (error) {
-      // Another request with the same key committed first (PostgreSQL runs both at once; this one rolled back).
-      if (idempotency && isUniqueViolation(error)) {
-        throw new HttpError(409, 'A request with this Idempotency-Key is still in progress; retry shortly.', {
-          headers: { 'Retry-After': '1' },
-        });
-      }
-      throw error;
-    }
-  }
+    },
 
-  /**
-   * Changes the given fields and bumps the version, in one statement, so concurrent writers cannot interleave.
-   * `acceptedVersions` (from If-Match): the write happens only if the current version is one of them.
-   */
-  async update(id: number, changes: PostPatch, acceptedVersions?: number[]): Promise<StoredPost> {
-    return this.db.transaction().execute(async (trx) => {
-      if (acceptedVersions === undefined || acceptedVersions.length > 0) {
-        let query = trx
-          .updateTable('posts')
-          .set({
-            ...(changes.title !== undefined && { title: changes.title }),
-            ...(changes.body !== undefined && { body: changes.body }),
-            ...(changes.author !== undefined && { author: changes.author }),
-            version: sql<number>`version + 1`,
-            updated_at: new Date().toISOString(),
-          })
-          .where('id', '=', id);
-        if (acceptedVersions !== undefined) query = query.where('version', 'in', acceptedVersions);
-        const row = await query.returningAll().executeTakeFirst();
-        if (row) return toStoredPost(row);
-      }
-      throw (await this.exists(trx, id)) ? preconditionFailed() : notFound('No post has this id.');
-    });
-  }
+    async get(id: number): Promise<StoredPost | undefined> {
+      const row = await db().selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toStoredPost(row);
+    },
 
-  async delete(id: number, acceptedVersions?: number[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      if (acceptedVersions === undefined || acceptedVersions.length > 0) {
-        let query = trx.deleteFrom('posts').where('id', '=', id);
-        if (acceptedVersions !== undefined) query = query.where('version', 'in', acceptedVersions);
-        const result = await query.executeTakeFirst();
-        if (Number(result.numDeletedRows) > 0) return;
-      }
-      throw (await this.exists(trx, id)) ? preconditionFailed() : notFound('No post has this id.');
-    });
-  }
+    async exists(id: number): Promise<boolean> {
+      return (
+        (await db().selectFrom('posts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+      );
+    },
 
-  private async exists(db: Kysely<Database>, id: number): Promise<boolean> {
-    return (await db.selectFrom('posts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
-  }
+    async insert(input: PostInput, now: Date): Promise<StoredPost> {
+      const at = now.toISOString();
+      const row = await db()
+        .insertInto('posts')
+        .values({
+          title: input.title,
+          body: input.body,
+          author: input.author,
+          created_at: at,
+          updated_at: at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toStoredPost(row);
+    },
+
+    /**
+     * Changes the given fields and bumps the version in one statement, so concurrent writers cannot
+     * interleave; with `acceptedVersions` (If-Match), only if the current version is one of them.
+     * Undefined when no post was changed.
+     */
+    async update(
+      id: number,
+      changes: PostPatch,
+      acceptedVersions: number[] | undefined,
+      now: Date,
+    ): Promise<StoredPost | undefined> {
+      let query = db()
+        .updateTable('posts')
+        .set({
+          ...(changes.title !== undefined && { title: changes.title }),
+          ...(changes.body !== undefined && { body: changes.body }),
+          ...(changes.author !== undefined && { author: changes.author }),
+          version: sql<number>`version + 1`,
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', id);
+      if (acceptedVersions !== undefined) query = query.where('version', 'in', acceptedVersions);
+      const row = await query.returningAll().executeTakeFirst();
+      return row && toStoredPost(row);
+    },
+
+    /** Whether a post was deleted (with `acceptedVersions`, only one at one of those versions). */
+    async delete(id: number, acceptedVersions: number[] | undefined): Promise<boolean> {
+      let query = db().deleteFrom('posts').where('id', '=', id);
+      if (acceptedVersions !== undefined) query = query.where('version', 'in', acceptedVersions);
+      return Number((await query.executeTakeFirst()).numDeletedRows) > 0;
+    },
+
+    async findIdempotencyKey(key: string, notBefore: Date): Promise<IdempotencyRecord | undefined> {
+      const row = await db()
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('key', '=', key)
+        .where('created_at', '>', notBefore.toISOString())
+        .executeTakeFirst();
+      return (
+        row && {
+          key: row.key,
+          requestHash: row.request_hash,
+          postId: Number(row.post_id),
+          response: JSON.parse(row.response) as StoredPost,
+        }
+      );
+    },
+
+    /** Records a key and forgets the ones that expired (the table stays as small as a day's keys). */
+    async saveIdempotencyKey(record: IdempotencyRecord, now: Date, expiredBefore: Date): Promise<void> {
+      await db()
+        .deleteFrom('idempotency_keys')
+        .where('created_at', '<=', expiredBefore.toISOString())
+        .execute();
+      await db()
+        .insertInto('idempotency_keys')
+        .values({
+          key: record.key,
+          request_hash: record.requestHash,
+          post_id: record.postId,
+          response: JSON.stringify(record.response),
+          created_at: now.toISOString(),
+        })
+        .execute();
+    },
+  };
 }
+
+export type PostsRepository = ReturnType<typeof postsRepository>;
+
+/** The posts of the process's database. */
+export const posts = postsRepository(database);

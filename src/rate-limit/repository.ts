@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { RateLimit } from '../config';
+import { database } from '../db/database';
 import type { Database } from '../db/schema';
 
 export interface RateLimitVerdict {
@@ -8,24 +9,23 @@ export interface RateLimitVerdict {
   hits: number;
   /** Seconds until the current window ends (at least 1): when a refused client may try again. */
   retryAfterSeconds: number;
+  windowStart: Date;
 }
 
 /**
  * Fixed-window request counters in the database, so that every server process on the same SQLite file or
  * PostgreSQL database counts against one limit (a per-process counter would multiply it by the instances).
  */
-export class RateLimitRepository {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  /** Counts one request for `bucket` and says whether it is within `rule`. */
-  async hit(bucket: string, rule: RateLimit, now = new Date()): Promise<RateLimitVerdict> {
-    const windowMs = rule.windowSeconds * 1000;
-    const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-    const windowStartIso = windowStart.toISOString();
-    // One upsert: the row is created or incremented atomically, so concurrent requests (from any process)
-    // each get their own count and none is lost.
-    const hits = await this.db.transaction().execute(async (trx) => {
-      const row = await trx
+export function rateLimitRepository(db: () => Kysely<Database>) {
+  return {
+    /** Counts one request for `bucket` and says whether it is within `rule`. */
+    async hit(bucket: string, rule: RateLimit, now: Date): Promise<RateLimitVerdict> {
+      const windowMs = rule.windowSeconds * 1000;
+      const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+      const windowStartIso = windowStart.toISOString();
+      // One upsert: the row is created or incremented atomically, so concurrent requests (from any process)
+      // each get their own count and none is lost.
+      const row = await db()
         .insertInto('rate_limit_hits')
         .values({ bucket, window_start: windowStartIso, hits: 1 })
         .onConflict((conflict) =>
@@ -35,31 +35,36 @@ export class RateLimitRepository {
         )
         .returning('hits')
         .executeTakeFirstOrThrow();
-      return Number(row.hits);
-    });
-    if (hits === 1) await this.deleteWindowsBefore(windowStartIso);
-    const retryAfterSeconds = Math.max(
-      1,
-      Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000),
-    );
-    return { allowed: hits <= rule.limit, hits, retryAfterSeconds };
-  }
-
-  /**
-   * Housekeeping, done when a client opens a new window rather than by a scheduler: windows that started
-   * before the current one can no longer refuse anyone. (Every bucket uses the same window length today;
-   * a limit with a longer window would need its cleanup keyed by its own buckets.) Best effort, outside the
-   * counting transaction: two instances deleting the same rows at once must not fail a request that was
-   * already counted, and whatever stays behind goes with the next new window.
-   */
-  private async deleteWindowsBefore(windowStartIso: string): Promise<void> {
-    try {
-      await this.db.deleteFrom('rate_limit_hits').where('window_start', '<', windowStartIso).execute();
-    } catch (error) {
-      console.warn(
-        '[rate-limit] could not delete old windows:',
-        error instanceof Error ? error.message : error,
+      const hits = Number(row.hits);
+      const retryAfterSeconds = Math.max(
+        1,
+        Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000),
       );
-    }
-  }
+      return { allowed: hits <= rule.limit, hits, retryAfterSeconds, windowStart };
+    },
+
+    /**
+     * Housekeeping, done when a client opens a new window rather than by a scheduler: windows that started
+     * before the current one can no longer refuse anyone. (Every bucket uses the same window length today;
+     * a limit with a longer window would need its cleanup keyed by its own buckets.) Best effort, outside the
+     * counting transaction: two instances deleting the same rows at once must not fail a request that was
+     * already counted, and whatever stays behind goes with the next new window.
+     */
+    async deleteWindowsBefore(windowStart: Date): Promise<void> {
+      try {
+        await db()
+          .deleteFrom('rate_limit_hits')
+          .where('window_start', '<', windowStart.toISOString())
+          .execute();
+      } catch (error) {
+        console.warn(
+          '[rate-limit] could not delete old windows:',
+          error instanceof Error ? error.message : error,
+        );
+      }
+    },
+  };
 }
+
+/** The counters of the process's database. */
+export const rateLimits = rateLimitRepository(database);

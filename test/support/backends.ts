@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config';
-import { openDatabase, type DatabaseHandle } from '../../src/db/open';
+import { closeDatabase, database, startDatabase } from '../../src/db/database';
 
 export interface TestBackend {
   name: 'sqlite' | 'postgres';
   /** A fresh, empty database (a new SQLite file, or a new PostgreSQL schema). */
   settings(): DatabaseConfig;
-  open(settings: DatabaseConfig): Promise<DatabaseHandle>;
   cleanup(): Promise<void>;
 }
 
@@ -19,7 +19,6 @@ function sqliteBackend(): TestBackend {
   return {
     name: 'sqlite',
     settings: () => ({ kind: 'sqlite', file: path.join(directory, `${randomUUID()}.db`) }),
-    open: openDatabase,
     cleanup: async () => rmSync(directory, { recursive: true, force: true }),
   };
 }
@@ -33,7 +32,6 @@ function postgresBackend(url: string): TestBackend {
       schemas.push(schema);
       return { kind: 'postgres', url, poolMax: 5, schema };
     },
-    open: openDatabase,
     cleanup: async () => {
       if (schemas.length === 0) return;
       const client = new pg.Client({ connectionString: url });
@@ -45,7 +43,7 @@ function postgresBackend(url: string): TestBackend {
 }
 
 /**
- * Every repository test runs on each backend: SQLite always, PostgreSQL when TEST_DATABASE_URL is set
+ * Every database test runs on each backend: SQLite always, PostgreSQL when TEST_DATABASE_URL is set
  * (.ci/run always sets it). Skipping PostgreSQL is said out loud, never silent.
  */
 export function testBackends(): TestBackend[] {
@@ -55,4 +53,19 @@ export function testBackends(): TestBackend[] {
     return [sqliteBackend()];
   }
   return [sqliteBackend(), postgresBackend(url)];
+}
+
+/**
+ * Within a describe block: the process's database (what the services and repositories use) is a fresh one
+ * on `backend` for the block's tests, opened and migrated as the server does at start.
+ */
+export function useProcessDatabase(backend: TestBackend): void {
+  before(async () => {
+    await startDatabase(backend.settings());
+    database(); // throws if it could not be opened: the tests would only see "unavailable"
+  });
+  after(async () => {
+    await closeDatabase();
+    await backend.cleanup();
+  });
 }

@@ -1,8 +1,8 @@
 // Run as a child process by db.test.ts: opens the database given as JSON in argv[2] once, prints the
 // migrations it applied as JSON, and exits.
-import { openDatabase } from '../../src/db/open';
+import { openDatabase } from '../../src/db/database';
 
-void openDatabase(JSON.parse(process.argv[2] as string)).then(async (handle) => {
-  process.stdout.write(JSON.stringify(handle.applied));
-  await handle.db.destroy();
+void openDatabase(JSON.parse(process.argv[2] as string)).then(async ({ db, applied }) => {
+  process.stdout.write(JSON.stringify(applied));
+  await db.destroy();
 });

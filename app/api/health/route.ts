@@ -1,4 +1,4 @@
-import { HealthProblem, healthResponse, HealthStatus } from '@/src/health';
+import { HealthProblem, healthResponse, HealthStatus } from '@/src/http/health';
 import { operation, route } from '@/src/http/route';
 
 const health = operation({

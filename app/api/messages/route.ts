@@ -1,9 +1,8 @@
 import * as v from 'valibot';
-import { decodeCursor, encodeCursor, nextPageLink } from '@/src/http/paging';
-import { json } from '@/src/http/json';
+import { decodeCursor, pageResponse } from '@/src/http/paging';
 import { operation, route } from '@/src/http/route';
 import { ContactMessage, MessageListQuery } from '@/src/messages/schema';
-import { messagesRepository } from '@/src/repositories';
+import { listMessages } from '@/src/messages/service';
 
 const list = operation({
   operationId: 'listMessages',
@@ -15,16 +14,9 @@ const list = operation({
   responses: {
     200: { description: 'A page of messages.', body: v.array(ContactMessage), headers: ['Link'] },
   },
-  async handle({ request, query }) {
-    const page = await (
-      await messagesRepository()
-    ).list({ limit: query.limit, beforeId: decodeCursor(query.cursor) });
-    const last = page.messages.at(-1);
-    const headers: HeadersInit =
-      page.hasMore && last
-        ? { Link: nextPageLink(new URL(request.url).pathname, {}, encodeCursor(last.id), query.limit) }
-        : {};
-    return json(page.messages, { headers });
+  async handle({ request, query: { limit, cursor } }) {
+    const page = await listMessages({ limit, beforeId: decodeCursor(cursor) });
+    return pageResponse(page, { request, limit }, (message) => message.id);
   },
 });
 

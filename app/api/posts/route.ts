@@ -1,8 +1,7 @@
 import * as v from 'valibot';
+import { decodeCursor, pageResponse } from '@/src/http/paging';
+import { postLocation, postResponse } from '@/src/http/posts';
 import { operation, route } from '@/src/http/route';
-import { decodeCursor } from '@/src/http/paging';
-import { idempotencyKeyFrom, postLocation, postPageResponse, postResponse } from '@/src/posts/http';
-import { postsRepository } from '@/src/repositories';
 import {
   IdempotencyKeyHeader,
   POST_SERVER_OWNED_FIELDS,
@@ -10,6 +9,7 @@ import {
   PostInput,
   PostListQuery,
 } from '@/src/posts/schema';
+import { createPost, listPosts } from '@/src/posts/service';
 
 const list = operation({
   operationId: 'listPosts',
@@ -22,8 +22,14 @@ const list = operation({
   query: PostListQuery,
   responses: { 200: { description: 'A page of posts.', body: v.array(Post), headers: ['Link'] } },
   async handle({ request, query }) {
-    const page = await (await postsRepository()).list({ ...query, beforeId: decodeCursor(query.cursor) });
-    return postPageResponse(page, query, new URL(request.url).pathname);
+    const { limit, author, q } = query;
+    const page = await listPosts({ limit, author, q, beforeId: decodeCursor(query.cursor) });
+    return pageResponse(
+      page,
+      { request, filters: { author, q }, limit },
+      (stored) => stored.post.id,
+      (stored) => stored.post,
+    );
   },
 });
 
@@ -31,7 +37,8 @@ const create = operation({
   operationId: 'createPost',
   summary: 'Create a post',
   description:
-    '`id`, `createdAt` and `updatedAt` are set by the server. Send an Idempotency-Key to retry safely.',
+    '`id`, `createdAt` and `updatedAt` are set by the server. Send an Idempotency-Key to retry safely: a ' +
+    'retry gets the first response, as it was then (201, `Idempotent-Replayed: true`).',
   tag: 'Posts',
   access: 'post-writes',
   headers: v.object({ 'Idempotency-Key': v.optional(IdempotencyKeyHeader) }),
@@ -47,6 +54,7 @@ const create = operation({
       description: 'A request with this Idempotency-Key is still in progress.',
       headers: ['Retry-After'],
     },
+    410: { description: 'The post created with this Idempotency-Key has since been deleted.' },
     422: {
       description:
         'The body does not match the schema or names a field that is unknown or set by the server ' +
@@ -54,8 +62,7 @@ const create = operation({
     },
   },
   async handle({ headers, body }) {
-    const idempotency = idempotencyKeyFrom(headers['Idempotency-Key'], body);
-    const { stored, replayed } = await (await postsRepository()).create(body, idempotency);
+    const { stored, replayed } = await createPost(body, headers['Idempotency-Key']);
     const location = { Location: postLocation(stored.post.id) };
     return postResponse(stored, {
       status: 201,

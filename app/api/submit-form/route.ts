@@ -1,8 +1,12 @@
 import { clientAddress } from '@/src/http/client';
 import { json } from '@/src/http/json';
 import { operation, route } from '@/src/http/route';
-import { CONTACT_HONEYPOT_FIELD, ContactFormAccepted, ContactSubmission } from '@/src/messages/schema';
-import { MESSAGE_SERVER_OWNED_FIELDS } from '@/src/messages/schema';
+import {
+  CONTACT_HONEYPOT_FIELD,
+  ContactFormAccepted,
+  ContactSubmission,
+  MESSAGE_SERVER_OWNED_FIELDS,
+} from '@/src/messages/schema';
 import { submitContactMessage } from '@/src/messages/service';
 
 const submit = operation({

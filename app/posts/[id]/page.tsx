@@ -5,7 +5,7 @@ import { connection } from 'next/server';
 import { cache } from 'react';
 import * as v from 'valibot';
 import { PathId } from '@/src/validation';
-import { postsRepository } from '@/src/repositories';
+import { findPost } from '@/src/posts/service';
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -18,7 +18,7 @@ const postFor = cache(async (rawId: string) => {
   await connection();
   const parsed = v.safeParse(PathId, rawId);
   const id = parsed.success ? parsed.output : undefined;
-  const stored = id === undefined ? undefined : await (await postsRepository()).get(id);
+  const stored = id === undefined ? undefined : await findPost(id);
   if (!stored) notFound();
   return stored.post;
 });

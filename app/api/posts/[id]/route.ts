@@ -1,10 +1,9 @@
 import * as v from 'valibot';
 import { etagFor, IfMatch, IfNoneMatch, ifNoneMatchHits, versionsAcceptedByIfMatch } from '@/src/http/etag';
-import { notFound } from '@/src/http/problem';
+import { postResponse } from '@/src/http/posts';
 import { operation, route } from '@/src/http/route';
-import { postResponse } from '@/src/posts/http';
-import { postsRepository } from '@/src/repositories';
 import { POST_SERVER_OWNED_FIELDS, Post, PostInput, PostPatch, PostPath } from '@/src/posts/schema';
+import { changePost, deletePost, readPost } from '@/src/posts/service';
 
 const noSuchPost = { 404: { description: 'No post has this id.' } };
 const staleTag = {
@@ -31,8 +30,7 @@ const read = operation({
     ...noSuchPost,
   },
   async handle({ params: { id }, headers }) {
-    const stored = await (await postsRepository()).get(id);
-    if (!stored) throw notFound('No post has this id.');
+    const stored = await readPost(id);
     const etag = etagFor(id, stored.version);
     if (ifNoneMatchHits(headers['If-None-Match'], etag)) {
       return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': 'no-cache' } });
@@ -61,7 +59,7 @@ function change(
     },
     async handle({ params: { id }, headers, body: changes }) {
       const accepted = versionsAcceptedByIfMatch(headers['If-Match'], id);
-      return postResponse(await (await postsRepository()).update(id, changes, accepted));
+      return postResponse(await changePost(id, changes, accepted));
     },
   });
 }
@@ -75,7 +73,7 @@ const remove = operation({
   headers: ifMatch,
   responses: { 204: { description: 'The post is gone.' }, ...noSuchPost, ...staleTag },
   async handle({ params: { id }, headers }) {
-    await (await postsRepository()).delete(id, versionsAcceptedByIfMatch(headers['If-Match'], id));
+    await deletePost(id, versionsAcceptedByIfMatch(headers['If-Match'], id));
     return new Response(null, { status: 204 });
   },
 });

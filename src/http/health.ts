@@ -1,10 +1,11 @@
 import 'server-only';
 import { sql } from 'kysely';
 import * as v from 'valibot';
-import { configuredDatabaseKind, database } from './db/client';
-import { postWritesAreOpen } from './http/access';
-import { json } from './http/json';
-import { ProblemDetails, problemResponse } from './http/problem';
+import { config } from '../config';
+import { database, reason } from '../db/database';
+import { postWritesAreOpen } from './access';
+import { json } from './json';
+import { ProblemDetails, problemResponse } from './problem';
 
 /** What the health check reports either way (the schemas are what the API description promises). */
 const healthFacts = {
@@ -25,14 +26,13 @@ export const HealthProblem = v.pipe(
 
 /** 200 when the database answers a query now, 503 (problem+json) when it does not. */
 export async function healthResponse(): Promise<Response> {
-  const backend = configuredDatabaseKind();
+  const backend = config().database.kind;
   const postWrites = postWritesAreOpen() ? 'open' : 'token';
   try {
-    const { db } = await database();
-    await sql`select 1`.execute(db);
+    await sql`select 1`.execute(database());
     return json({ status: 'ok', database: backend, postWrites } satisfies v.InferOutput<typeof HealthStatus>);
   } catch (error) {
-    console.error('[health] database check failed:', error instanceof Error ? error.message : error);
+    console.error(`[health] the database check failed: ${reason(error)}`);
     return problemResponse(503, 'The database is not answering.', {
       headers: { 'Retry-After': '5' },
       extra: { database: backend, postWrites },

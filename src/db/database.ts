@@ -1,0 +1,96 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseConfig } from '../config';
+import { unavailable } from '../errors';
+import { migrate } from './migrate';
+import type { Database, DatabaseKind } from './schema';
+
+/** Opens a database and brings its schema up to date; `applied` lists the migrations this call ran. */
+export async function openDatabase(
+  settings: DatabaseConfig,
+): Promise<{ db: Kysely<Database>; applied: string[] }> {
+  // Drivers load here, not at import: `next build` imports route modules in worker processes.
+  const db =
+    settings.kind === 'sqlite'
+      ? (await import('./sqlite')).createSqliteDatabase(settings.file)
+      : (await import('./postgres')).createPostgresDatabase(settings);
+  try {
+    const schema = settings.kind === 'postgres' ? settings.schema : undefined;
+    return { db, applied: await migrate(db, settings.kind, schema) };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
+interface ProcessDatabase {
+  kind: DatabaseKind;
+  db?: Kysely<Database>;
+  /** The open in progress, so that a second start joins it. */
+  opening?: Promise<void>;
+  retry?: NodeJS.Timeout;
+  failures: number;
+}
+
+// On globalThis: `next dev` reloads modules but must keep one database (pool) per process, and the
+// production server (server.ts, outside the bundle) closes this same one on shutdown.
+const holder = globalThis as typeof globalThis & { __serviceDatabase?: ProcessDatabase };
+
+const MAX_RETRY_SECONDS = 10;
+
+/**
+ * Opens the process's database at start (instrumentation.ts). If it cannot be opened (a server that is down,
+ * a directory that cannot be written), requests get `unavailable` (503) and it is tried again, every few
+ * seconds, until it can: the service recovers by itself.
+ */
+export function startDatabase(settings: DatabaseConfig): Promise<void> {
+  const state = (holder.__serviceDatabase ??= { kind: settings.kind, failures: 0 });
+  state.opening ??= openDatabase(settings).then(
+    ({ db, applied }) => {
+      state.db = db;
+      state.failures = 0;
+      if (applied.length) console.info(`[db] applied migrations: ${applied.join(', ')}`);
+    },
+    (error: unknown) => {
+      state.failures += 1;
+      const seconds = Math.min(MAX_RETRY_SECONDS, 2 ** (state.failures - 1));
+      console.error(
+        `[db] cannot open the ${settings.kind} database (${reason(error)}); retrying in ${seconds} s`,
+      );
+      state.retry = setTimeout(() => {
+        state.opening = undefined;
+        void startDatabase(settings);
+      }, seconds * 1000).unref();
+    },
+  );
+  return state.opening;
+}
+
+/** The process's database, for the repositories; `unavailable` until it has been opened and migrated. */
+export function database(): Kysely<Database> {
+  const db = holder.__serviceDatabase?.db;
+  if (!db) throw unavailable();
+  return db;
+}
+
+/** Closes the process's database (on shutdown): no new query starts; those in flight finish first. */
+export async function closeDatabase(): Promise<void> {
+  const state = holder.__serviceDatabase;
+  if (!state) return;
+  clearTimeout(state.retry);
+  const db = state.db;
+  holder.__serviceDatabase = undefined;
+  await db?.destroy();
+}
+
+/** A driver error's own words, for the log: its message and code, never shown to a client. */
+export function reason(error: unknown): string {
+  if (error instanceof Error && error.cause !== undefined) return `${error.message} (${reason(error.cause)})`;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** Runs `work` in one transaction on the process's database (repositories are made on `trx` inside). */
+export function inTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return database().transaction().execute(work);
+}

@@ -1,0 +1,40 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import { migrations } from './migrations';
+import type { Database, DatabaseKind } from './schema';
+
+/** Names this service's migration lock among PostgreSQL advisory locks (any constant would do). */
+const MIGRATION_LOCK = 7_314_159_265;
+
+/**
+ * Brings the schema up to date with Kysely's Migrator and returns the migrations this call applied (none when
+ * another process already had). Everything runs in one transaction on one connection that first takes the
+ * database's write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so
+ * processes that start together wait for each other, a failed migration leaves nothing behind, and it works
+ * through a transaction-pooling PgBouncer, where a session lock taken outside a transaction would not hold.
+ */
+export async function migrate(db: Kysely<Database>, kind: DatabaseKind, schema?: string): Promise<string[]> {
+  return db.connection().execute(async (connection) => {
+    let tableSchema = schema;
+    if (kind === 'sqlite') {
+      await sql`begin immediate`.execute(connection);
+    } else {
+      await sql`begin`.execute(connection);
+      await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(connection);
+      if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(connection);
+      // The Migrator looks for its tables in every schema unless told which one is ours.
+      tableSchema ??= (await sql<{ name: string }>`select current_schema() as name`.execute(connection))
+        .rows[0]?.name;
+    }
+    const migrator = new Migrator({
+      db: connection,
+      provider: { getMigrations: async () => migrations(schema) },
+      migrationTableSchema: tableSchema,
+      // Ours is the transaction; the Migrator would otherwise open its own (PostgreSQL) or none (SQLite).
+      disableTransactions: true,
+    });
+    const { error, results = [] } = await migrator.migrateToLatest();
+    await sql.raw(error ? 'rollback' : 'commit').execute(connection);
+    if (error) throw error;
+    return results.map((result) => result.migrationName);
+  });
+}
