@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect, test } from '@playwright/test';
-import { E2E_PORT } from './support/env';
+import { freePort } from './support/server';
 
 const BAD_SETTINGS = [
   {
@@ -14,11 +14,11 @@ const BAD_SETTINGS = [
   { DATABASE_POOL_MAX: '0', says: 'DATABASE_POOL_MAX must be a whole number' },
 ];
 
-for (const [index, { says, ...env }] of BAD_SETTINGS.entries()) {
+for (const { says, ...env } of BAD_SETTINGS) {
   test(`a bad ${Object.keys(env)[0]} stops next start with a message that says what to fix`, async () => {
     const child = spawn(
       process.execPath,
-      ['node_modules/next/dist/bin/next', 'start', '-p', String(E2E_PORT + 40 + index), '-H', '127.0.0.1'],
+      ['node_modules/next/dist/bin/next', 'start', '-p', String(await freePort()), '-H', '127.0.0.1'],
       { env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

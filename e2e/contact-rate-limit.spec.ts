@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { isolatedDatabase } from './support/databases';
-import { E2E_PORT } from './support/env';
 import { startServer } from './support/server';
 
 test('the per-client limit: 429 with Retry-After from the API, the same sentence on the form', async ({
@@ -10,7 +9,7 @@ test('the per-client limit: 429 with Retry-After from the API, the same sentence
   test.setTimeout(90_000);
   // A server of its own with a tight limit: the suite's server lifts it for the other specs.
   const database = isolatedDatabase('rate_limit');
-  const server = await startServer(E2E_PORT + 13, {
+  const server = await startServer({
     DATABASE_URL: database.url,
     CONTACT_RATE_LIMIT: '2/600',
   });

@@ -1,8 +1,7 @@
 import net from 'node:net';
 import { expect, test } from '@playwright/test';
 import { isolatedDatabase, onPostgres } from './support/databases';
-import { E2E_PORT } from './support/env';
-import { startServer } from './support/server';
+import { freePort, startServer } from './support/server';
 
 const UNREACHABLE = [
   // Port 9 (discard) has no PostgreSQL on it: every connection is refused.
@@ -11,12 +10,12 @@ const UNREACHABLE = [
   { backend: 'sqlite', url: 'file:/etc/hostname/data/app.db' },
 ] as const;
 
-for (const [index, { backend, url }] of UNREACHABLE.entries()) {
+for (const { backend, url } of UNREACHABLE) {
   test(`unreachable ${backend}: health is 503 naming the backend, the API 503s, nothing leaks`, async ({
     page,
   }) => {
     test.setTimeout(60_000);
-    const server = await startServer(E2E_PORT + 34 + index, { DATABASE_URL: url }, { waitFor: 'listening' });
+    const server = await startServer({ DATABASE_URL: url }, { waitFor: 'listening' });
     try {
       const health = await fetch(`${server.url}/api/health`);
       expect(health.status).toBe(503);
@@ -82,12 +81,12 @@ test('the service answers 503 while PostgreSQL is down and recovers by itself wh
   test.setTimeout(90_000);
   const database = isolatedDatabase('outage');
   const real = new URL(database.url);
-  const relayPort = E2E_PORT + 32;
+  const relayPort = await freePort();
   const link = relay(relayPort, { host: real.hostname, port: Number(real.port || 5432) });
   const viaRelay = new URL(database.url);
   viaRelay.host = `127.0.0.1:${relayPort}`;
   await link.up();
-  const server = await startServer(E2E_PORT + 33, {
+  const server = await startServer({
     DATABASE_URL: viaRelay.toString(),
     API_TOKEN: 'outage-token-0123456789',
   });

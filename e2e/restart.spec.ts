@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { isolatedDatabase } from './support/databases';
-import { E2E_PORT } from './support/env';
 import { startServer } from './support/server';
 
 const TOKEN = 'restart-token-0123456789';
@@ -11,9 +10,8 @@ test('posts and messages survive a killed server', async () => {
   const database = isolatedDatabase('restart');
   const env = { DATABASE_URL: database.url, API_TOKEN: TOKEN };
   const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
-  const port = E2E_PORT + 11;
   try {
-    let server = await startServer(port, env);
+    let server = await startServer(env);
     const title = `Survivor ${randomUUID()}`;
     const created = await fetch(`${server.url}/api/posts`, {
       method: 'POST',
@@ -32,7 +30,7 @@ test('posts and messages survive a killed server', async () => {
 
     // SIGKILL: no graceful shutdown, so only what was committed before the 2xx can survive.
     await server.stop('SIGKILL');
-    server = await startServer(port, env);
+    server = await startServer(env, { port: server.port });
     try {
       const read = await fetch(`${server.url}/api/posts/${post.id}`);
       expect(read.status).toBe(200);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { isolatedDatabase, onPostgres } from './support/databases';
-import { E2E_PORT } from './support/env';
 import { startServer, type RunningServer } from './support/server';
 
 const TOKEN = 'two-instances-token-0123';
@@ -28,10 +27,7 @@ test(`two next start processes share one ${onPostgres ? 'PostgreSQL database' : 
   // Many messages from one address: lift the per-client contact limit for this test's servers.
   const env = { DATABASE_URL: database.url, API_TOKEN: TOKEN, CONTACT_RATE_LIMIT: '10000/600' };
   // Both start at once: their migrations race, and must still run exactly once.
-  const [first, second] = await Promise.all([
-    startServer(E2E_PORT + 21, env),
-    startServer(E2E_PORT + 22, env),
-  ]);
+  const [first, second] = await Promise.all([startServer(env), startServer(env)]);
   try {
     // Written through one, read through the other.
     const created = await fetch(`${first.url}/api/posts`, {
