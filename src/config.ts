@@ -8,7 +8,7 @@ export interface RateLimit {
 }
 
 export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string }
+  | { kind: 'sqlite'; file: string; synchronous: 'normal' | 'full' }
   | { kind: 'postgres'; url: string; poolMax: number; schema: string | undefined };
 
 const DEFAULT_SQLITE_FILE = './.data/app.db';
@@ -50,6 +50,11 @@ const DatabaseUrl = v.pipe(
  */
 const Environment = v.object({
   DATABASE_URL: v.optional(DatabaseUrl),
+  /** When a SQLite commit is durable: `normal` (survives a killed process) or `full` (also a power cut). */
+  SQLITE_SYNCHRONOUS: v.optional(
+    v.picklist(['normal', 'full'], 'SQLITE_SYNCHRONOUS must be normal (the default) or full.'),
+    'normal',
+  ),
   DATABASE_POOL_MAX: v.optional(
     wholeNumber(1, 1000, 'DATABASE_POOL_MAX must be a whole number from 1 to 1000.'),
     '10',
@@ -101,11 +106,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function databaseConfig(url: string | undefined, poolMax: number): DatabaseConfig {
-  if (url === undefined) return { kind: 'sqlite', file: path.resolve(DEFAULT_SQLITE_FILE) };
+function databaseConfig(
+  url: string | undefined,
+  poolMax: number,
+  synchronous: 'normal' | 'full',
+): DatabaseConfig {
+  if (url === undefined) return { kind: 'sqlite', file: path.resolve(DEFAULT_SQLITE_FILE), synchronous };
   if (url.startsWith('file:')) {
     // file:relative, file:/absolute and file:///absolute all name a path.
-    return { kind: 'sqlite', file: path.resolve(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '')) };
+    const file = path.resolve(url.slice('file:'.length).replace(/^\/\/(?=\/)/, ''));
+    return { kind: 'sqlite', file, synchronous };
   }
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;
@@ -125,7 +135,7 @@ export function readConfig(environment: Record<string, string | undefined> = pro
   if (!result.success) throw new ConfigError(result.issues.map((issue) => issue.message).join(' '));
   const { output } = result;
   return {
-    database: databaseConfig(output.DATABASE_URL, output.DATABASE_POOL_MAX),
+    database: databaseConfig(output.DATABASE_URL, output.DATABASE_POOL_MAX, output.SQLITE_SYNCHRONOUS),
     apiToken: output.API_TOKEN,
     contactRateLimit: output.CONTACT_RATE_LIMIT,
     trustedProxies: output.TRUSTED_PROXIES,

@@ -66,7 +66,7 @@ const configError = (name: string) => (error: unknown) =>
 describe('configuration', () => {
   test('defaults: SQLite in ./.data, 5 messages per 10 minutes, no proxies, no token', () => {
     assert.deepEqual(readConfig({}), {
-      database: { kind: 'sqlite', file: path.resolve('.data/app.db') },
+      database: { kind: 'sqlite', file: path.resolve('.data/app.db'), synchronous: 'normal' },
       apiToken: undefined,
       contactRateLimit: { limit: 5, windowSeconds: 600 },
       trustedProxies: 0,
@@ -77,9 +77,16 @@ describe('configuration', () => {
 
   test('DATABASE_URL: file: paths in every form, PostgreSQL with its ?schema= taken out', () => {
     const sqlite = (url: string) => readConfig({ DATABASE_URL: url }).database;
-    assert.deepEqual(sqlite('file:./x/app.db'), { kind: 'sqlite', file: path.resolve('x/app.db') });
-    assert.deepEqual(sqlite('file:/tmp/app.db'), { kind: 'sqlite', file: '/tmp/app.db' });
-    assert.deepEqual(sqlite('file:///tmp/app.db'), { kind: 'sqlite', file: '/tmp/app.db' });
+    const normal = { kind: 'sqlite', synchronous: 'normal' };
+    assert.deepEqual(sqlite('file:./x/app.db'), { ...normal, file: path.resolve('x/app.db') });
+    assert.deepEqual(sqlite('file:/tmp/app.db'), { ...normal, file: '/tmp/app.db' });
+    assert.deepEqual(sqlite('file:///tmp/app.db'), { ...normal, file: '/tmp/app.db' });
+    assert.deepEqual(readConfig({ SQLITE_SYNCHRONOUS: 'full' }).database, {
+      ...normal,
+      synchronous: 'full',
+      file: path.resolve('.data/app.db'),
+    });
+    assert.throws(() => readConfig({ SQLITE_SYNCHRONOUS: 'off' }), configError('SQLITE_SYNCHRONOUS'));
     assert.deepEqual(
       readConfig({
         DATABASE_URL: 'postgresql://u@db:5432/app?schema=tenant_1&sslmode=require',

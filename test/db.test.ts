@@ -35,7 +35,7 @@ for (const backend of testBackends()) {
       // Reopening finds nothing to do.
       const again = await openDatabase(settings);
       assert.deepEqual(again.applied, []);
-      await again.db.destroy();
+      await again.destroy();
     });
 
     test('a database made before the Migrator is upgraded in place: its data kept, its history adopted', async () => {
@@ -52,7 +52,7 @@ for (const backend of testBackends()) {
         for (const statement of LEGACY_SCHEMA.postgres) await client.query(statement);
         await client.end();
       }
-      const { db, applied } = await openDatabase(settings);
+      const { db, applied, destroy } = await openDatabase(settings);
       try {
         assert.deepEqual(applied, ALL_MIGRATIONS);
         const posts = postsRepository(() => db);
@@ -75,12 +75,12 @@ for (const backend of testBackends()) {
           false,
         );
       } finally {
-        await db.destroy();
+        await destroy();
       }
     });
 
     test('messages: stored, listed newest first with numeric ids, paged by id', async () => {
-      const { db } = await openDatabase(backend.settings());
+      const { db, destroy } = await openDatabase(backend.settings());
       const messages = messagesRepository(() => db);
       const now = new Date();
       const first = await messages.create({ name: 'Ann', email: 'ann@example.com', message: 'One' }, now);
@@ -91,7 +91,7 @@ for (const backend of testBackends()) {
         items: [first],
         hasMore: false,
       });
-      await db.destroy();
+      await destroy();
     });
   });
 }

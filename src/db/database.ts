@@ -2,29 +2,36 @@ import type { Kysely } from 'kysely';
 import type { DatabaseConfig } from '../config';
 import { unavailable } from '../errors';
 import { migrate } from './migrate';
+import type { Read } from './read';
 import type { Database, DatabaseKind } from './schema';
 
+export interface OpenDatabase {
+  /** Every write and every transaction. */
+  db: Kysely<Database>;
+  /** Reads outside transactions (see Read). */
+  read: Read;
+  destroy(): Promise<void>;
+}
+
 /** Opens a database and brings its schema up to date; `applied` lists the migrations this call ran. */
-export async function openDatabase(
-  settings: DatabaseConfig,
-): Promise<{ db: Kysely<Database>; applied: string[] }> {
+export async function openDatabase(settings: DatabaseConfig): Promise<OpenDatabase & { applied: string[] }> {
   // Drivers load here, not at import: `next build` imports route modules in worker processes.
-  const db =
+  const opened =
     settings.kind === 'sqlite'
-      ? (await import('./sqlite')).createSqliteDatabase(settings.file)
+      ? (await import('./sqlite')).createSqliteDatabase(settings.file, settings.synchronous)
       : (await import('./postgres')).createPostgresDatabase(settings);
   try {
     const schema = settings.kind === 'postgres' ? settings.schema : undefined;
-    return { db, applied: await migrate(db, settings.kind, schema) };
+    return { ...opened, applied: await migrate(opened.db, settings.kind, schema) };
   } catch (error) {
-    await db.destroy();
+    await opened.destroy();
     throw error;
   }
 }
 
 interface ProcessDatabase {
   kind: DatabaseKind;
-  db?: Kysely<Database>;
+  opened?: OpenDatabase;
   /** The open in progress, so that a second start joins it. */
   opening?: Promise<void>;
   retry?: NodeJS.Timeout;
@@ -45,8 +52,8 @@ const MAX_RETRY_SECONDS = 10;
 export function startDatabase(settings: DatabaseConfig): Promise<void> {
   const state = (holder.__serviceDatabase ??= { kind: settings.kind, failures: 0 });
   state.opening ??= openDatabase(settings).then(
-    ({ db, applied }) => {
-      state.db = db;
+    ({ applied, ...opened }) => {
+      state.opened = opened;
       state.failures = 0;
       if (applied.length) console.info(`[db] applied migrations: ${applied.join(', ')}`);
     },
@@ -67,9 +74,18 @@ export function startDatabase(settings: DatabaseConfig): Promise<void> {
 
 /** The process's database, for the repositories; `unavailable` until it has been opened and migrated. */
 export function database(): Kysely<Database> {
-  const db = holder.__serviceDatabase?.db;
-  if (!db) throw unavailable();
-  return db;
+  return opened().db;
+}
+
+/** How reads outside transactions run on the process's database. */
+export function reads(): Read {
+  return opened().read;
+}
+
+function opened(): OpenDatabase {
+  const current = holder.__serviceDatabase?.opened;
+  if (!current) throw unavailable();
+  return current;
 }
 
 /** Closes the process's database (on shutdown): no new query starts; those in flight finish first. */
@@ -77,9 +93,8 @@ export async function closeDatabase(): Promise<void> {
   const state = holder.__serviceDatabase;
   if (!state) return;
   clearTimeout(state.retry);
-  const db = state.db;
   holder.__serviceDatabase = undefined;
-  await db?.destroy();
+  await state.opened?.destroy();
 }
 
 /** A driver error's own words, for the log: its message and code, never shown to a client. */

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { throughKysely } from './read';
 import type { Database } from './schema';
 
 const INT8_OID = 20;
@@ -19,7 +20,7 @@ export function createPostgresDatabase(options: {
   url: string;
   poolMax: number;
   schema: string | undefined;
-}): Kysely<Database> {
+}) {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,
@@ -32,5 +33,6 @@ export function createPostgresDatabase(options: {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Tables named with their schema in every statement, rather than a session's search_path, which a
   // transaction-pooling PgBouncer does not keep from one transaction to the next.
-  return options.schema ? db.withSchema(options.schema) : db;
+  const scoped = options.schema ? db.withSchema(options.schema) : db;
+  return { db: scoped, read: throughKysely, destroy: () => scoped.destroy() };
 }

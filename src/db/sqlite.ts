@@ -10,6 +10,7 @@ import {
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
+import type { Read } from './read';
 import type { Database } from './schema';
 
 /**
@@ -61,23 +62,53 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-export function createSqliteDatabase(file: string): Kysely<Database> {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new BetterSqlite3(file);
+/** How SQLite makes a commit durable (see README "What a 2xx promises"). */
+export type SqliteSynchronous = 'normal' | 'full';
+
+function configure(sqlite: BetterSqlite3.Database, pragmas: string[]): void {
   // exec, not pragma(): pragma() prepares a Statement that would become garbage (see closedButReferenced).
-  sqlite.exec(
-    [
-      // Another process may hold the write lock for a moment: wait for it rather than fail.
-      'pragma busy_timeout = 5000',
-      'pragma journal_mode = WAL',
-      // FULL: a write that was answered 2xx survives a power cut, not only a killed process.
-      'pragma synchronous = FULL',
-      'pragma foreign_keys = ON',
-    ].join(';'),
-  );
+  sqlite.exec(pragmas.map((pragma) => `pragma ${pragma}`).join(';'));
   // SQLite's lower() folds ASCII only; PostgreSQL's folds all of Unicode. Make text search `q` agree.
   sqlite.function('lower', { deterministic: true }, (value: unknown) =>
     typeof value === 'string' ? value.toLowerCase() : value,
   );
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect(new PreparedStatementCache(sqlite)) });
+}
+
+/**
+ * The database on `file`: Kysely on the connection that writes (every write and every transaction, one at a
+ * time), and `read` for single reads outside transactions, run synchronously on a second, read-only
+ * connection. In WAL mode that one sees only committed data and never waits for a writer, and a read costs
+ * one call instead of Kysely's chain of promises.
+ */
+export function createSqliteDatabase(file: string, synchronous: SqliteSynchronous) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const writer = new BetterSqlite3(file);
+  configure(writer, [
+    // Another process may hold the write lock for a moment: wait for it rather than fail.
+    'busy_timeout = 5000',
+    'journal_mode = WAL',
+    // NORMAL: a commit is in the WAL before the 2xx, so it survives the process being killed; an OS crash or
+    // power cut may lose the last commits (never the database's consistency). FULL: also those, at the cost
+    // of an fsync per commit.
+    `synchronous = ${synchronous.toUpperCase()}`,
+    'foreign_keys = ON',
+  ]);
+  const reader = new BetterSqlite3(file, { readonly: true });
+  configure(reader, ['busy_timeout = 5000']);
+  const readStatements = new PreparedStatementCache(reader);
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect(new PreparedStatementCache(writer)),
+  });
+  const read: Read = (query) => {
+    const { sql, parameters } = query.compile();
+    return (readStatements.prepare(sql) as BetterSqlite3.Statement).all(...parameters) as never;
+  };
+  return {
+    db,
+    read,
+    async destroy() {
+      await db.destroy();
+      readStatements.close();
+    },
+  };
 }

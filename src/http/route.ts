@@ -139,10 +139,9 @@ async function serve(operation: AnyOperation, request: Request, context: RouteCo
   const body = { read: false };
   try {
     requireAccess(operation.access, request);
-    const params = await context.params;
     const input = {
       request,
-      params: operation.params && parseFields(operation.params, params, 'path'),
+      params: operation.params && parseFields(operation.params, await context.params, 'path'),
       query: operation.query && parseFields(operation.query, searchParams(request), 'query'),
       headers:
         operation.headers &&

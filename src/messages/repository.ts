@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import { database } from '../db/database';
+import { database, reads } from '../db/database';
 import { keysetPage, type PageRequest } from '../db/paging';
+import { throughKysely, type Read } from '../db/read';
 import type { Database } from '../db/schema';
 import type { ContactMessage, ContactMessageInput } from './schema';
 
@@ -15,7 +16,7 @@ function toMessage(row: Selectable<Database['contact_messages']>): ContactMessag
 }
 
 /** Stores and reads contact messages. */
-export function messagesRepository(db: () => Kysely<Database>) {
+export function messagesRepository(db: () => Kysely<Database>, read: () => Read = () => throughKysely) {
   return {
     async create(input: ContactMessageInput, now: Date): Promise<ContactMessage> {
       const row = await db()
@@ -31,11 +32,11 @@ export function messagesRepository(db: () => Kysely<Database>) {
       return keysetPage(page.limit, async (rows) => {
         let query = db().selectFrom('contact_messages').selectAll().orderBy('id', 'desc').limit(rows);
         if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId);
-        return (await query.execute()).map(toMessage);
+        return (await read()(query)).map(toMessage);
       });
     },
   };
 }
 
 /** The contact messages of the process's database. */
-export const messages = messagesRepository(database);
+export const messages = messagesRepository(database, reads);

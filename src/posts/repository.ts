@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { database } from '../db/database';
+import { database, reads } from '../db/database';
 import { keysetPage, type PageRequest } from '../db/paging';
+import { throughKysely, type Read } from '../db/read';
 import type { Database } from '../db/schema';
 import type { Post, PostInput, PostPatch } from './schema';
 
@@ -43,8 +44,11 @@ function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-/** The queries on posts and their idempotency keys: the only code that knows how posts are stored. */
-export function postsRepository(db: () => Kysely<Database>) {
+/**
+ * The queries on posts and their idempotency keys: the only code that knows how posts are stored. Writes go
+ * through `db`; reads through `read` (a transaction's repository reads through the transaction).
+ */
+export function postsRepository(db: () => Kysely<Database>, read: () => Read = () => throughKysely) {
   return {
     /** Newest first. */
     list(page: PageRequest & PostFilters) {
@@ -58,12 +62,12 @@ export function postsRepository(db: () => Kysely<Database>) {
             sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(body) like ${pattern} escape '\\')`,
           );
         }
-        return (await query.execute()).map(toStoredPost);
+        return (await read()(query)).map(toStoredPost);
       });
     },
 
     async get(id: number): Promise<StoredPost | undefined> {
-      const row = await db().selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await read()(db().selectFrom('posts').selectAll().where('id', '=', id));
       return row && toStoredPost(row);
     },
 
@@ -123,12 +127,13 @@ export function postsRepository(db: () => Kysely<Database>) {
     },
 
     async findIdempotencyKey(key: string, notBefore: Date): Promise<IdempotencyRecord | undefined> {
-      const row = await db()
-        .selectFrom('idempotency_keys')
-        .selectAll()
-        .where('key', '=', key)
-        .where('created_at', '>', notBefore.toISOString())
-        .executeTakeFirst();
+      const [row] = await read()(
+        db()
+          .selectFrom('idempotency_keys')
+          .selectAll()
+          .where('key', '=', key)
+          .where('created_at', '>', notBefore.toISOString()),
+      );
       return (
         row && {
           key: row.key,
@@ -162,4 +167,4 @@ export function postsRepository(db: () => Kysely<Database>) {
 export type PostsRepository = ReturnType<typeof postsRepository>;
 
 /** The posts of the process's database. */
-export const posts = postsRepository(database);
+export const posts = postsRepository(database, reads);

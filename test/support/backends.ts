@@ -18,7 +18,11 @@ function sqliteBackend(): TestBackend {
   const directory = mkdtempSync(path.join(tmpdir(), 'posts-test-'));
   return {
     name: 'sqlite',
-    settings: () => ({ kind: 'sqlite', file: path.join(directory, `${randomUUID()}.db`) }),
+    settings: () => ({
+      kind: 'sqlite',
+      file: path.join(directory, `${randomUUID()}.db`),
+      synchronous: 'normal',
+    }),
     cleanup: async () => rmSync(directory, { recursive: true, force: true }),
   };
 }

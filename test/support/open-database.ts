@@ -2,7 +2,7 @@
 // migrations it applied as JSON, and exits.
 import { openDatabase } from '../../src/db/database';
 
-void openDatabase(JSON.parse(process.argv[2] as string)).then(async ({ db, applied }) => {
+void openDatabase(JSON.parse(process.argv[2] as string)).then(async ({ applied, destroy }) => {
   process.stdout.write(JSON.stringify(applied));
-  await db.destroy();
+  await destroy();
 });
