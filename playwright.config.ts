@@ -37,16 +37,22 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+  projects: [
+    { name: 'chromium', use: { ...devices['Desktop Chrome'] }, testIgnore: /uploads\.spec\.ts/ },
+    // Memory and latency bounds, measured once the rest of the suite has finished, on an otherwise idle machine.
+    { name: 'resources', testMatch: /uploads\.spec\.ts/, dependencies: ['chromium'] },
+  ],
   webServer: {
-    // `next start` of the production build, on a database of its own that starts empty.
+    // The production server (`npm start`) of the build, on a database of its own that starts empty, on a
+    // port of its own: never a server that happens to listen there already.
     command: 'node scripts/e2e-server.mjs',
     url: `${baseURL}/api/health`,
-    reuseExistingServer: !process.env.CI,
+    reuseExistingServer: false,
     timeout: 60_000,
     // SIGTERM, not Playwright's default SIGKILL, so the launcher can remove the test database afterwards.
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-    stdout: 'pipe',
+    // One access-log line per request would bury the report; errors still show.
+    stdout: 'ignore',
     stderr: 'pipe',
   },
 });

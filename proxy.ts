@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { requireSameOrigin } from '@/src/http/origin';
 import { HttpError, problemResponse } from '@/src/http/problem';
-import { UNROUTABLE_METHOD_HEADER } from '@/src/http/route';
+import { UNROUTABLE_METHOD_HEADER } from '@/src/server/requests';
 
 /**
  * Pages only: /api is never matched, so API requests (and their bodies) go straight to the route files.

@@ -21,7 +21,7 @@ async function listAll(
   return items;
 }
 
-test(`two next start processes share one ${onPostgres ? 'PostgreSQL database' : 'SQLite file'}`, async () => {
+test(`two production servers share one ${onPostgres ? 'PostgreSQL database' : 'SQLite file'}`, async () => {
   test.setTimeout(120_000);
   const database = isolatedDatabase('two_instances');
   // Many messages from one address: lift the per-client contact limit for this test's servers.

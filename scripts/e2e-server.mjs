@@ -1,4 +1,5 @@
-// Starts `next start` for the Playwright suite on a database that starts empty and is removed afterwards.
+// Starts the production server (`npm start`: dist/server.js) for the Playwright suite, on a database that
+// starts empty and is removed afterwards.
 // SQLite by default (a fresh file under .data/e2e-<port>); E2E_DATABASE_URL=postgres://…?schema=… for
 // PostgreSQL, where that schema is dropped before the server starts and after it stops.
 import { spawn } from 'node:child_process';
@@ -7,7 +8,8 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 
-const port = process.env.E2E_PORT ?? '3210';
+const port = process.env.E2E_PORT;
+if (!port) throw new Error('E2E_PORT is set by playwright.config.ts');
 const token = process.env.E2E_API_TOKEN ?? 'e2e-token-0123456789abcdef';
 const postgresUrl = process.env.E2E_DATABASE_URL?.startsWith('postgres')
   ? new URL(process.env.E2E_DATABASE_URL)
@@ -35,21 +37,19 @@ if (postgresUrl && !/^[a-z_][a-z0-9_]*$/.test(postgresUrl.searchParams.get('sche
 await removeDatabase();
 
 const databaseUrl = postgresUrl ? postgresUrl.toString() : `file:${path.join(sqliteDirectory, 'app.db')}`;
-const child = spawn(
-  process.execPath,
-  ['node_modules/next/dist/bin/next', 'start', '-p', port, '-H', '127.0.0.1'],
-  {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      API_TOKEN: token,
-      // Every spec posts to the contact route from 127.0.0.1 at once; the limit itself is tested on its own server.
-      CONTACT_RATE_LIMIT: process.env.CONTACT_RATE_LIMIT ?? '100000/600',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
+const child = spawn(process.execPath, ['dist/server.js'], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    PORT: port,
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    API_TOKEN: token,
+    // Every spec posts to the contact route from 127.0.0.1 at once; the limit itself is tested on its own server.
+    CONTACT_RATE_LIMIT: process.env.CONTACT_RATE_LIMIT ?? '100000/600',
+    NEXT_TELEMETRY_DISABLED: '1',
   },
-);
+});
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as v from 'valibot';
 
@@ -81,6 +82,36 @@ const Environment = v.object({
     ),
     '5/600',
   ),
+  PORT: v.optional(wholeNumber(1, 65535, 'PORT must be a TCP port, 1 to 65535.'), '3000'),
+  HOST: v.optional(v.string()),
+  /** Worker processes: the common convention of hosting platforms; empty means one per CPU. */
+  WEB_CONCURRENCY: v.optional(
+    wholeNumber(1, 64, 'WEB_CONCURRENCY must be the number of worker processes, 1 to 64.'),
+  ),
+  HEADERS_TIMEOUT_SECONDS: v.optional(
+    wholeNumber(1, 600, 'HEADERS_TIMEOUT_SECONDS must be a whole number of seconds, 1 to 600.'),
+    '10',
+  ),
+  REQUEST_TIMEOUT_SECONDS: v.optional(
+    wholeNumber(1, 3600, 'REQUEST_TIMEOUT_SECONDS must be a whole number of seconds, 1 to 3600.'),
+    '30',
+  ),
+  KEEP_ALIVE_TIMEOUT_SECONDS: v.optional(
+    wholeNumber(1, 600, 'KEEP_ALIVE_TIMEOUT_SECONDS must be a whole number of seconds, 1 to 600.'),
+    '5',
+  ),
+  SHUTDOWN_DELAY_SECONDS: v.optional(
+    wholeNumber(0, 600, 'SHUTDOWN_DELAY_SECONDS must be a whole number of seconds, 0 to 600.'),
+    '0',
+  ),
+  SHUTDOWN_GRACE_SECONDS: v.optional(
+    wholeNumber(0, 3600, 'SHUTDOWN_GRACE_SECONDS must be a whole number of seconds, 0 to 3600.'),
+    '20',
+  ),
+  LOG_FORMAT: v.optional(
+    v.picklist(['text', 'json'], 'LOG_FORMAT must be text (the default) or json.'),
+    'text',
+  ),
   /** How many reverse proxies append to X-Forwarded-For before a request reaches the service. */
   TRUSTED_PROXIES: v.optional(
     wholeNumber(
@@ -92,7 +123,25 @@ const Environment = v.object({
   ),
 });
 
+/** What only the Node.js server (server.ts) uses: sockets, processes and logs. */
+export interface ServerConfig {
+  port: number;
+  /** Undefined: every interface (IPv6 and IPv4). */
+  host: string | undefined;
+  /** Worker processes; 1 runs the server in the primary process itself. */
+  workers: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** How long a shutdown keeps serving, with health at 503, before it stops accepting connections. */
+  shutdownDelayMs: number;
+  /** How long a shutdown then waits for requests in flight before it closes their connections. */
+  shutdownGraceMs: number;
+  logFormat: 'text' | 'json';
+}
+
 export interface Config {
+  server: ServerConfig;
   database: DatabaseConfig;
   /** Bearer token for post writes and the messages view; undefined when unset. */
   apiToken: string | undefined;
@@ -135,6 +184,17 @@ export function readConfig(environment: Record<string, string | undefined> = pro
   if (!result.success) throw new ConfigError(result.issues.map((issue) => issue.message).join(' '));
   const { output } = result;
   return {
+    server: {
+      port: output.PORT,
+      host: output.HOST,
+      workers: output.WEB_CONCURRENCY ?? availableParallelism(),
+      headersTimeoutMs: output.HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: output.REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: output.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      shutdownDelayMs: output.SHUTDOWN_DELAY_SECONDS * 1000,
+      shutdownGraceMs: output.SHUTDOWN_GRACE_SECONDS * 1000,
+      logFormat: output.LOG_FORMAT,
+    },
     database: databaseConfig(output.DATABASE_URL, output.DATABASE_POOL_MAX, output.SQLITE_SYNCHRONOUS),
     apiToken: output.API_TOKEN,
     contactRateLimit: output.CONTACT_RATE_LIMIT,

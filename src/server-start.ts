@@ -1,7 +1,6 @@
-import { Server } from 'node:http';
 import { ConfigError, readConfig } from './config';
-import { startDatabase } from './db/database';
-import { routeUnroutableMethods } from './http/unroutable-methods';
+import { closeDatabase, startDatabase } from './db/database';
+import { lifecycle } from './lifecycle';
 
 /** What the Node.js server does once at start (from instrumentation.ts). */
 export async function onServerStart(): Promise<void> {
@@ -17,11 +16,11 @@ export async function onServerStart(): Promise<void> {
     console.error(`[service] configuration error: ${error.message}`);
     process.exit(1);
   }
-  routeUnroutableMethods(Server);
   console.info(`[service] database: ${settings.database.kind}`);
   if (settings.apiToken === undefined) {
     console.warn('[service] API_TOKEN is not set: anyone can create, change and delete posts.');
   }
   // The schema is brought up to date now, not on the first request; a database that is down is retried.
+  lifecycle().closers.push(closeDatabase);
   await startDatabase(settings.database);
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, readConfig } from '../src/config';
@@ -65,12 +66,16 @@ const configError = (name: string) => (error: unknown) =>
 
 describe('configuration', () => {
   test('defaults: SQLite in ./.data, 5 messages per 10 minutes, no proxies, no token', () => {
-    assert.deepEqual(readConfig({}), {
-      database: { kind: 'sqlite', file: path.resolve('.data/app.db'), synchronous: 'normal' },
-      apiToken: undefined,
-      contactRateLimit: { limit: 5, windowSeconds: 600 },
-      trustedProxies: 0,
-    });
+    const { database, apiToken, contactRateLimit, trustedProxies } = readConfig({});
+    assert.deepEqual(
+      { database, apiToken, contactRateLimit, trustedProxies },
+      {
+        database: { kind: 'sqlite', file: path.resolve('.data/app.db'), synchronous: 'normal' },
+        apiToken: undefined,
+        contactRateLimit: { limit: 5, windowSeconds: 600 },
+        trustedProxies: 0,
+      },
+    );
     // An empty or blank value means unset, as deploy dashboards write it.
     assert.deepEqual(readConfig({ CONTACT_RATE_LIMIT: ' ', API_TOKEN: '' }), readConfig({}));
   });
@@ -121,6 +126,24 @@ describe('configuration', () => {
         value,
       );
     }
+  });
+
+  test('the production server: every core, 10 s for a request head, 30 s for a whole request', () => {
+    const { server } = readConfig({});
+    assert.equal(server.workers, availableParallelism());
+    assert.deepEqual(
+      [
+        server.port,
+        server.headersTimeoutMs,
+        server.requestTimeoutMs,
+        server.keepAliveTimeoutMs,
+        server.logFormat,
+      ],
+      [3000, 10_000, 30_000, 5_000, 'text'],
+    );
+    assert.equal(readConfig({ WEB_CONCURRENCY: '1' }).server.workers, 1);
+    assert.throws(() => readConfig({ WEB_CONCURRENCY: '0' }), configError('WEB_CONCURRENCY'));
+    assert.throws(() => readConfig({ LOG_FORMAT: 'xml' }), configError('LOG_FORMAT'));
   });
 
   test('the other settings, and several bad ones named together', () => {

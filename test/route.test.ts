@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as v from 'valibot';
-import { noRoute, operation, route, ROUTE_METHODS, UNROUTABLE_METHOD_HEADER } from '../src/http/route';
+import { noRoute, operation, route, ROUTE_METHODS } from '../src/http/route';
+import { UNROUTABLE_METHOD_HEADER } from '../src/server/requests';
 import { routeModules } from './support/routes';
 
 process.env.API_TOKEN = 'route-test-token-0123456789';

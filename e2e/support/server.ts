@@ -8,8 +8,11 @@ export interface RunningServer {
   pid: number;
   /** What the server has printed so far. */
   output(): string;
-  /** SIGKILL by default: a write answered 2xx must survive a process that never got to shut down. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * SIGKILL by default: a write answered 2xx must survive a process that never got to shut down. Resolves
+   * with the exit code (null when a signal ended it).
+   */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** A port the OS says is free now (it is closed again at once, for the caller to listen on). */
@@ -22,7 +25,8 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts another server of the same build, for restart, multi-instance and resource tests, on a free port
+ * Starts another production server (`npm start`) of the same build, for restart, multi-instance, shutdown
+ * and resource tests, on a free port
  * (or `port`), and waits until it is healthy (or, with `waitFor: 'listening'`, until it answers at all: for a
  * server whose database is down).
  */
@@ -31,11 +35,18 @@ export async function startServer(
   { port, waitFor = 'healthy' }: { port?: number; waitFor?: 'healthy' | 'listening' } = {},
 ): Promise<RunningServer> {
   const listenOn = port ?? (await freePort());
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['node_modules/next/dist/bin/next', 'start', '-p', String(listenOn), '-H', '127.0.0.1'],
-    { env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child: ChildProcess = spawn(process.execPath, ['dist/server.js'], {
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: String(listenOn),
+      HOST: '127.0.0.1',
+      // One process, whose pid is the server's, unless a test asks for workers.
+      WEB_CONCURRENCY: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -61,9 +72,10 @@ export async function startServer(
     pid: child.pid as number,
     output: () => output,
     async stop(signal: NodeJS.Signals = 'SIGKILL') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
-      await once(child, 'exit');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
     },
   };
 }

@@ -52,11 +52,17 @@ async function readAtMost(request: Request, maxBytes: number): Promise<Uint8Arra
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      // The client went away (or the server's request timeout dropped it) mid-body: nobody is left to
+      // answer, and nothing of ours went wrong, so nothing is logged.
+      throw badRequest('The request body was not received in full.');
+    });
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
+      // Not cancelled: cancelling can destroy the socket before the 413 is written. The answer closes the
+      // connection instead (see route.ts), and nothing more is read.
+      reader.releaseLock();
       throw tooLarge(maxBytes);
     }
     chunks.push(value);

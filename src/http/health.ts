@@ -2,6 +2,7 @@ import 'server-only';
 import { sql } from 'kysely';
 import * as v from 'valibot';
 import { config } from '../config';
+import { lifecycle } from '../lifecycle';
 import { database, reason } from '../db/database';
 import { postWritesAreOpen } from './access';
 import { json } from './json';
@@ -28,6 +29,12 @@ export const HealthProblem = v.pipe(
 export async function healthResponse(): Promise<Response> {
   const backend = config().database.kind;
   const postWrites = postWritesAreOpen() ? 'open' : 'token';
+  if (lifecycle().draining) {
+    return problemResponse(503, 'The server is shutting down; send requests to another instance.', {
+      headers: { 'Retry-After': '5' },
+      extra: { database: backend, postWrites },
+    });
+  }
   try {
     await sql`select 1`.execute(database());
     return json({ status: 'ok', database: backend, postWrites } satisfies v.InferOutput<typeof HealthStatus>);

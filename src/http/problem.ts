@@ -1,8 +1,8 @@
-import { STATUS_CODES } from 'node:http';
 import * as v from 'valibot';
 import { outcomeOf } from '../db/errors';
 import type { Outcome } from '../errors';
 import type { FieldErrors } from '../validation';
+import { problemJson } from './problem-json';
 
 /**
  * The body of every error answer (RFC 9457), as the API description promises it. Loose: RFC 9457 lets a
@@ -54,24 +54,20 @@ export class HttpError extends Error {
 
 export const badRequest = (detail: string) => new HttpError(400, detail);
 
-/** RFC 9457 problem details. `type` is about:blank, so `title` is the status's reason phrase. */
+/** An RFC 9457 problem response (see problemJson). */
 export function problemResponse(
   status: number,
   detail: string,
   options: { errors?: FieldErrors; headers?: HeadersInit; extra?: Record<string, unknown> } = {},
 ): Response {
-  const body = {
-    type: 'about:blank',
-    title: STATUS_CODES[status] ?? 'Error',
-    status,
-    detail,
+  const body = problemJson(status, detail, {
     ...options.extra,
-    ...(options.errors ? { errors: options.errors } : {}),
-  };
+    ...(options.errors && { errors: options.errors }),
+  });
   const headers = new Headers(options.headers);
   headers.set('Content-Type', 'application/problem+json');
   headers.set('Cache-Control', 'no-store');
-  return new Response(JSON.stringify(body), { status, headers });
+  return new Response(body, { status, headers });
 }
 
 /** The status of each domain outcome: the one place where the domain's words become HTTP's. */

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { UNROUTABLE_METHOD_HEADER } from '../server/requests';
 import { parseBody, parseFields } from './parse';
 import { requireAccess, type Access } from './access';
 import { decodeJson, JSON_BODY_LIMIT_BYTES, readBodyBytes } from './body';
@@ -88,12 +89,6 @@ export function allowedMethods(operations: Operations): string[] {
   methods.add('OPTIONS');
   return [...methods].sort();
 }
-
-/**
- * Set by the production server on a request whose method Next.js cannot route (TRACE, WebDAV verbs, …): it is
- * passed on as OPTIONS with this header naming the real method, and answered 405 with the route's `Allow`.
- */
-export const UNROUTABLE_METHOD_HEADER = 'x-unroutable-method';
 
 /**
  * A route file's exports, all seven methods: `export const { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS } =

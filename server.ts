@@ -1,0 +1,211 @@
+// The production server (`npm start`): Next.js's custom-server API behind a Node.js HTTP server that owns
+// what only the socket knows: the client's address, timeouts, malformed request lines, one access-log line
+// per request, worker processes on every core, and a graceful shutdown. `next dev` stays for development.
+import cluster from 'node:cluster';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import next from 'next';
+import { ConfigError, readConfig, type Config } from './src/config';
+import { problemJson } from './src/http/problem-json';
+import { lifecycle } from './src/lifecycle';
+import { logWhenDone } from './src/server/access-log';
+import { prepareRequest, type Refusal } from './src/server/requests';
+
+/** Sent on every answer, Next.js's own (redirects, its 404 and 500 pages) included. */
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+};
+
+/** How long, and how much of an unread upload, a closing connection reads and discards (see lingerOnClose). */
+const LINGER_MS = 1_000;
+const LINGER_BYTES = 1024 * 1024;
+
+/**
+ * A connection closed while the client is still sending (an upload refused before it was read) must not be
+ * closed at once: with unread data, the kernel resets it, and a reset can discard the very answer that
+ * explains the refusal before the client reads it. So, as nginx's "lingering close" does, the server sends
+ * its answer and FIN, then reads and discards for a moment (at most LINGER_MS or LINGER_BYTES: the upload
+ * is not drained) before it closes.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    // The HTTP parser stops here: what is read now is discarded, not handed to the request.
+    this.removeAllListeners('data');
+    let discarded = 0;
+    const close = () => this.destroy();
+    const timer = setTimeout(close, LINGER_MS);
+    this.once('close', () => clearTimeout(timer));
+    this.once('end', close);
+    this.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_BYTES) close();
+    });
+    this.resume();
+  };
+}
+
+function configured(): Config {
+  try {
+    return readConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`[service] configuration error: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+function refuse(response: ServerResponse, { status, detail, headers }: Refusal): void {
+  response.shouldKeepAlive = false;
+  if (status === 204) {
+    response.writeHead(204, headers).end();
+    return;
+  }
+  const body = problemJson(status, detail);
+  response
+    .writeHead(status, {
+      ...headers,
+      'Content-Type': 'application/problem+json',
+      'Content-Length': Buffer.byteLength(body),
+    })
+    .end(body);
+}
+
+/**
+ * Node's parser refused the request (an unknown method such as TRACK, a malformed line), or its head or body
+ * did not arrive in time. A request already handed on is answered through its own response, if nothing has
+ * been sent yet.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  const pending = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (pending && !pending.headersSent && error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return refuse(pending, { status: 408, detail: 'The request took too long to arrive.' });
+  }
+  if (!socket.writable || pending) {
+    socket.destroy();
+    return;
+  }
+  const [status, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request took too long to arrive.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large.']
+        : error.code === 'HPE_INVALID_METHOD'
+          ? [400, 'The request method is not one this server knows.']
+          : [400, 'The request is not well-formed HTTP.'];
+  const body = problemJson(status, detail);
+  const head = [
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`,
+    'Content-Type: application/problem+json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
+async function serve(config: Config): Promise<void> {
+  const { server: settings } = config;
+  const app = next({ dev: false, dir: process.cwd(), port: settings.port, hostname: settings.host });
+  // Runs instrumentation.ts: the database is opened and migrated before the first request.
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const server = http.createServer(
+    {
+      // Node requires the head's timeout to be within the whole request's.
+      headersTimeout: Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs),
+      requestTimeout: settings.requestTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      // How often Node checks for requests past their timeouts (default 30 s, which would double them).
+      connectionsCheckingInterval: 1000,
+    },
+    (request: IncomingMessage, response: ServerResponse) => {
+      const prepared = prepareRequest(request, config.trustedProxies);
+      logWhenDone(request, response, prepared.requestId, settings.logFormat);
+      response.setHeader('X-Request-Id', prepared.requestId);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+      if (prepared.refusal) return refuse(response, prepared.refusal);
+      if (request.headers['content-length'] || request.headers['transfer-encoding'])
+        lingerOnClose(request.socket);
+      if (lifecycle().draining) response.shouldKeepAlive = false;
+      void handle(request, response);
+    },
+  );
+  server.on('clientError', answerClientError);
+  server.on('connect', (_request: IncomingMessage, socket: Socket) =>
+    answerClientError(Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD' }), socket),
+  );
+
+  await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
+  console.info(
+    `[service] listening on http://${settings.host ?? 'localhost'}:${settings.port} (pid ${process.pid})`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.info(`[service] ${signal}: finishing requests in flight, then stopping (pid ${process.pid})`);
+    lifecycle().draining = true;
+    // Health now answers 503; a load balancer that checks it stops sending before the port closes.
+    await new Promise((resolve) => setTimeout(resolve, settings.shutdownDelayMs));
+    // No new connections; idle keep-alive ones close now, busy ones after their answer.
+    const closed = new Promise((resolve) => server.close(resolve));
+    const grace = setTimeout(() => {
+      console.warn('[service] shutdown grace period over: closing the connections still open');
+      server.closeAllConnections();
+    }, settings.shutdownGraceMs).unref();
+    await closed;
+    clearTimeout(grace);
+    for (const close of lifecycle().closers)
+      await close().catch((error) => console.error('[service]', error));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** One worker per core; a worker that dies is replaced; SIGTERM drains them all, then the primary exits 0. */
+function supervise(config: Config): void {
+  const { workers } = config.server;
+  let stopping = false;
+  const fork = () => cluster.fork();
+  const recentExits: number[] = [];
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    console.error(`[service] worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    // A worker that cannot stay up (a missing build, a port taken) would be restarted forever.
+    recentExits.push(Date.now());
+    if (recentExits.filter((time) => time > Date.now() - 10_000).length > 2 * workers) {
+      console.error('[service] workers keep exiting at start; giving up');
+      process.exit(1);
+    }
+    setTimeout(fork, 200);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  console.info(`[service] starting ${workers} worker processes (WEB_CONCURRENCY)`);
+  for (let index = 0; index < workers; index += 1) fork();
+}
+
+const config = configured();
+if (cluster.isPrimary && config.server.workers > 1) {
+  supervise(config);
+} else {
+  serve(config).catch((error: unknown) => {
+    console.error('[service] could not start:', error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+/** The methods Next.js routes; any other is passed on as OPTIONS, marked (see UNROUTABLE_METHOD_HEADER). */
+const ROUTABLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+export const UNROUTABLE_METHOD_HEADER = 'x-unroutable-method';
+
+/** Headers a client could send to pose as one of the operator's proxies; only trusted proxies may set them. */
+const FORWARDING_HEADERS = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip'];
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What the server answers itself, before Next.js sees the request: a status and a sentence for the client. */
+export interface Refusal {
+  status: number;
+  detail: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Checks and prepares a request at the socket, where only the server can:
+ * - the request target: `*` (OPTIONS only), absolute-form (made origin-form), a path that decodes;
+ * - the client address: the connection's peer is appended to X-Forwarded-For, as a proxy would, so that
+ *   TRUSTED_PROXIES counts real hops and a client's own X-Forwarded-For entries are only ever to its left;
+ * - the request id: a trusted proxy's X-Request-Id, else a new one;
+ * - a method Next.js cannot route goes on as OPTIONS, with its name in a header for the route's 405.
+ * Returns the refusal to answer with, or the request id.
+ */
+export function prepareRequest(
+  request: IncomingMessage,
+  trustedProxies: number,
+): { refusal: Refusal; requestId: string } | { refusal?: undefined; requestId: string } {
+  const headers = request.headers;
+  const offered = headers['x-request-id'];
+  const requestId =
+    trustedProxies > 0 && typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+  headers['x-request-id'] = requestId;
+
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
+  if (trustedProxies === 0) for (const name of FORWARDING_HEADERS) delete headers[name];
+
+  delete headers[UNROUTABLE_METHOD_HEADER];
+  const method = request.method ?? 'GET';
+  if (!ROUTABLE_METHODS.has(method)) {
+    headers[UNROUTABLE_METHOD_HEADER] = method;
+    request.method = 'OPTIONS';
+  }
+
+  const target = request.url ?? '';
+  if (target === '*') {
+    if (method === 'OPTIONS') {
+      return {
+        requestId,
+        refusal: { status: 204, detail: '', headers: { Allow: [...ROUTABLE_METHODS].join(', ') } },
+      };
+    }
+    return { requestId, refusal: { status: 400, detail: 'The request target * is only for OPTIONS.' } };
+  }
+  if (!target.startsWith('/')) {
+    // Absolute-form (`GET http://host/path`), which a server must accept: its path is what counts.
+    const absolute = URL.canParse(target) ? new URL(target) : undefined;
+    if (!absolute || !['http:', 'https:'].includes(absolute.protocol)) {
+      return {
+        requestId,
+        refusal: { status: 400, detail: 'The request target is not a path or an http URL.' },
+      };
+    }
+    request.url = `${absolute.pathname}${absolute.search}`;
+  }
+  const path = (request.url ?? '/').split('?')[0] as string;
+  try {
+    decodeURIComponent(path);
+  } catch {
+    return {
+      requestId,
+      refusal: { status: 400, detail: 'The path has a malformed percent-encoding (such as %E0%A4%A).' },
+    };
+  }
+  return { requestId };
+}

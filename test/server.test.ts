@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { describe, test } from 'node:test';
+import { prepareRequest, UNROUTABLE_METHOD_HEADER } from '../src/server/requests';
+
+/** A request as Node's parser hands it over, from a peer at `peer`. */
+function incoming(method: string, url: string, headers: Record<string, string> = {}, peer = '203.0.113.9') {
+  return {
+    method,
+    url,
+    headers: { ...headers },
+    socket: { remoteAddress: peer },
+  } as unknown as IncomingMessage;
+}
+
+describe('prepareRequest', () => {
+  test('the peer becomes the last X-Forwarded-For entry, after whatever the client sent', () => {
+    const direct = incoming('GET', '/');
+    prepareRequest(direct, 0);
+    assert.equal(direct.headers['x-forwarded-for'], '203.0.113.9');
+    const forged = incoming('GET', '/', { 'x-forwarded-for': '1.1.1.1, 2.2.2.2' });
+    prepareRequest(forged, 0);
+    assert.equal(forged.headers['x-forwarded-for'], '1.1.1.1, 2.2.2.2, 203.0.113.9');
+  });
+
+  test('without a trusted proxy, forwarding headers and the request id a client sends are not believed', () => {
+    const request = incoming('GET', '/', { 'x-forwarded-host': 'evil.example', 'x-request-id': 'mine' });
+    const { requestId } = prepareRequest(request, 0);
+    assert.equal(request.headers['x-forwarded-host'], undefined);
+    assert.notEqual(requestId, 'mine');
+    assert.equal(request.headers['x-request-id'], requestId);
+    const proxied = incoming('GET', '/', { 'x-forwarded-host': 'example.com', 'x-request-id': 'abc-123' });
+    assert.equal(prepareRequest(proxied, 1).requestId, 'abc-123');
+    assert.equal(proxied.headers['x-forwarded-host'], 'example.com');
+    assert.notEqual(
+      prepareRequest(incoming('GET', '/', { 'x-request-id': 'bad id\n' }), 1).requestId,
+      'bad id\n',
+    );
+  });
+
+  test('a method Next.js cannot route goes on as OPTIONS, marked; a client cannot set the mark itself', () => {
+    const trace = incoming('PROPFIND', '/api/posts');
+    prepareRequest(trace, 0);
+    assert.equal(trace.method, 'OPTIONS');
+    assert.equal(trace.headers[UNROUTABLE_METHOD_HEADER], 'PROPFIND');
+    const options = incoming('OPTIONS', '/api/posts', { [UNROUTABLE_METHOD_HEADER]: 'TRACE' });
+    prepareRequest(options, 0);
+    assert.equal(options.headers[UNROUTABLE_METHOD_HEADER], undefined);
+  });
+
+  test('request targets: absolute-form becomes a path; `*`, other schemes and bad percent-encoding are refused', () => {
+    const absolute = incoming('GET', 'http://example.com/api/posts?limit=2');
+    assert.equal(prepareRequest(absolute, 0).refusal, undefined);
+    assert.equal(absolute.url, '/api/posts?limit=2');
+    assert.equal(prepareRequest(incoming('OPTIONS', '*'), 0).refusal?.status, 204);
+    for (const [method, target] of [
+      ['GET', '*'],
+      ['GET', 'ftp://example.com/x'],
+      ['GET', 'http://a:b/'],
+      ['GET', '/api/posts/%E0%A4%A'],
+      ['GET', '/posts/%'],
+    ]) {
+      assert.equal(
+        prepareRequest(incoming(method as string, target as string), 0).refusal?.status,
+        400,
+        target,
+      );
+    }
+    // The query is Next.js's to read leniently, as browsers write it.
+    assert.equal(prepareRequest(incoming('GET', '/api/posts?q=100%'), 0).refusal, undefined);
+  });
+});
