@@ -38,9 +38,15 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'chromium', use: { ...devices['Desktop Chrome'] }, testIgnore: /uploads\.spec\.ts/ },
-    // Memory and latency bounds, measured once the rest of the suite has finished, on an otherwise idle machine.
-    { name: 'resources', testMatch: /uploads\.spec\.ts/, dependencies: ['chromium'] },
+    {
+      name: 'chromium',
+      use: { ...devices['Desktop Chrome'] },
+      testIgnore: /(uploads|search-scale)\.spec\.ts/,
+    },
+    // Memory and latency bounds, measured once the rest of the suite has finished, one at a time, on an
+    // otherwise idle machine.
+    { name: 'uploads', testMatch: /uploads\.spec\.ts/, dependencies: ['chromium'] },
+    { name: 'search at scale', testMatch: /search-scale\.spec\.ts/, dependencies: ['uploads'] },
   ],
   webServer: {
     // The production server (`npm start`) of the build, on a database of its own that starts empty, on a

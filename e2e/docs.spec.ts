@@ -28,7 +28,9 @@ test('/docs renders the API description in the browser without reaching any othe
     .locator('.opblock-get .opblock-summary', { hasText: 'List posts, newest first' })
     .first()
     .click();
-  await expect(page.locator('.parameters').getByText('limit', { exact: true })).toBeVisible();
+  await expect(
+    page.locator('.parameters .parameter__name').getByText('limit', { exact: true }),
+  ).toBeVisible();
   await expect(page.locator('.responses-table').getByText('Link', { exact: true }).first()).toBeVisible();
 
   const elsewhere = requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== origin);

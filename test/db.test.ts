@@ -12,7 +12,7 @@ import { LEGACY_SCHEMA } from './support/legacy-schema';
 import { testBackends } from './support/backends';
 
 const run = promisify(execFile);
-const ALL_MIGRATIONS = Object.keys(migrations()).sort();
+const ALL_MIGRATIONS = Object.keys(migrations('sqlite')).sort();
 
 for (const backend of testBackends()) {
   describe(`database on ${backend.name}`, () => {
@@ -52,10 +52,11 @@ for (const backend of testBackends()) {
         for (const statement of LEGACY_SCHEMA.postgres) await client.query(statement);
         await client.end();
       }
-      const { db, applied, destroy } = await openDatabase(settings);
+      const opened = await openDatabase(settings);
+      const { db, applied, destroy } = opened;
       try {
         assert.deepEqual(applied, ALL_MIGRATIONS);
-        const posts = postsRepository(() => db);
+        const posts = postsRepository(() => opened);
         const kept = await posts.list({ limit: 10 });
         assert.deepEqual(
           kept.items.map(({ post }) => [post.title, post.author]),
@@ -80,8 +81,8 @@ for (const backend of testBackends()) {
     });
 
     test('messages: stored, listed newest first with numeric ids, paged by id', async () => {
-      const { db, destroy } = await openDatabase(backend.settings());
-      const messages = messagesRepository(() => db);
+      const opened = await openDatabase(backend.settings());
+      const messages = messagesRepository(() => opened);
       const now = new Date();
       const first = await messages.create({ name: 'Ann', email: 'ann@example.com', message: 'One' }, now);
       const second = await messages.create({ name: 'Bob', email: 'bob@example.com', message: 'Two' }, now);
@@ -91,7 +92,7 @@ for (const backend of testBackends()) {
         items: [first],
         hasMore: false,
       });
-      await destroy();
+      await opened.destroy();
     });
   });
 }

@@ -2,14 +2,19 @@ import type { Kysely } from 'kysely';
 import type { DatabaseConfig } from '../config';
 import { unavailable } from '../errors';
 import { migrate } from './migrate';
-import type { Read } from './read';
+import { throughKysely, type Read } from './read';
 import type { Database, DatabaseKind } from './schema';
 
-export interface OpenDatabase {
+/** What repositories run their queries with. */
+export interface Queries {
+  kind: DatabaseKind;
   /** Every write and every transaction. */
   db: Kysely<Database>;
   /** Reads outside transactions (see Read). */
   read: Read;
+}
+
+export interface OpenDatabase extends Queries {
   destroy(): Promise<void>;
 }
 
@@ -22,7 +27,7 @@ export async function openDatabase(settings: DatabaseConfig): Promise<OpenDataba
       : (await import('./postgres')).createPostgresDatabase(settings);
   try {
     const schema = settings.kind === 'postgres' ? settings.schema : undefined;
-    return { ...opened, applied: await migrate(opened.db, settings.kind, schema) };
+    return { ...opened, kind: settings.kind, applied: await migrate(opened.db, settings.kind, schema) };
   } catch (error) {
     await opened.destroy();
     throw error;
@@ -77,9 +82,9 @@ export function database(): Kysely<Database> {
   return opened().db;
 }
 
-/** How reads outside transactions run on the process's database. */
-export function reads(): Read {
-  return opened().read;
+/** The process's database, as repositories query it. */
+export function queries(): Queries {
+  return opened();
 }
 
 function opened(): OpenDatabase {
@@ -105,7 +110,9 @@ export function reason(error: unknown): string {
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
-/** Runs `work` in one transaction on the process's database (repositories are made on `trx` inside). */
-export function inTransaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  return database().transaction().execute(work);
+/** Runs `work` in one transaction on the process's database (repositories are made on it inside). */
+export function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T> {
+  const { kind, db } = opened();
+  // Inside a transaction every read goes through it: it must see its own writes.
+  return db.transaction().execute((trx) => work({ kind, db: trx, read: throughKysely }));
 }

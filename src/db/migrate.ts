@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { migrations } from './migrations';
 import type { Database, DatabaseKind } from './schema';
 
@@ -27,14 +27,42 @@ export async function migrate(db: Kysely<Database>, kind: DatabaseKind, schema?:
     }
     const migrator = new Migrator({
       db: connection,
-      provider: { getMigrations: async () => migrations(schema) },
+      provider: { getMigrations: async () => insideSavepoints(migrations(kind, schema)) },
       migrationTableSchema: tableSchema,
       // Ours is the transaction; the Migrator would otherwise open its own (PostgreSQL) or none (SQLite).
       disableTransactions: true,
     });
     const { error, results = [] } = await migrator.migrateToLatest();
     await sql.raw(error ? 'rollback' : 'commit').execute(connection);
-    if (error) throw error;
+    if (error) {
+      if (kind === 'postgres') await sql`select pg_advisory_unlock_all()`.execute(connection);
+      throw error;
+    }
     return results.map((result) => result.migrationName);
   });
+}
+
+/**
+ * Each migration runs inside a savepoint that a failure rolls back to, so that the transaction stays usable:
+ * the Migrator then releases its own lock and reports the migration's error, rather than the "transaction
+ * aborted" of whatever it ran next; the whole transaction is rolled back all the same.
+ */
+function insideSavepoints(migrations: Record<string, Migration>): Record<string, Migration> {
+  return Object.fromEntries(
+    Object.entries(migrations).map(([name, migration]) => [
+      name,
+      {
+        async up(db: Kysely<unknown>) {
+          await sql`savepoint migration`.execute(db);
+          try {
+            await migration.up(db);
+          } catch (error) {
+            await sql`rollback to savepoint migration`.execute(db);
+            throw error;
+          }
+          await sql`release savepoint migration`.execute(db);
+        },
+      },
+    ]),
+  );
 }

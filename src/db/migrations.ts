@@ -1,4 +1,6 @@
-import { sql, SqliteAdapter, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
+import { searchable } from '../posts/search';
+import type { DatabaseKind } from './schema';
 
 /**
  * The schema's history, run in name order by Kysely's Migrator (src/db/migrate.ts). Append only: a released
@@ -9,10 +11,11 @@ import { sql, SqliteAdapter, type ColumnDefinitionBuilder, type Kysely, type Mig
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations see the schema as it was then
 type AnyDatabase = Kysely<any>;
 
-const onSqlite = (db: AnyDatabase) => db.getExecutor().adapter instanceof SqliteAdapter;
+/** A table in raw SQL, which the schema plugin of `?schema=` does not rewrite. */
+const tableIn = (schema: string | undefined, name: string) => sql.table(schema ? `${schema}.${name}` : name);
 
-function types(db: AnyDatabase) {
-  const sqlite = onSqlite(db);
+function types(kind: DatabaseKind) {
+  const sqlite = kind === 'sqlite';
   return {
     id: sqlite ? ('integer' as const) : ('bigint' as const),
     timestamp: sqlite ? ('text' as const) : ('timestamptz' as const),
@@ -28,12 +31,14 @@ function types(db: AnyDatabase) {
  */
 async function appliedBeforeMigrator(
   db: AnyDatabase,
+  kind: DatabaseKind,
   schema: string | undefined,
   version: number,
 ): Promise<boolean> {
-  const table = onSqlite(db)
-    ? sql`select 1 from sqlite_master where type = 'table' and name = 'schema_migrations'`
-    : sql`select 1 from information_schema.tables
+  const table =
+    kind === 'sqlite'
+      ? sql`select 1 from sqlite_master where type = 'table' and name = 'schema_migrations'`
+      : sql`select 1 from information_schema.tables
           where table_schema = ${schema ?? sql`current_schema()`} and table_name = 'schema_migrations'`;
   if ((await table.execute(db)).rows.length === 0) return false;
   const row = await db
@@ -45,11 +50,11 @@ async function appliedBeforeMigrator(
 }
 
 /** The migrations for a database whose tables live in `schema` (PostgreSQL's `?schema=`), else the default. */
-export const migrations = (schema?: string): Record<string, Migration> => ({
+export const migrations = (kind: DatabaseKind, schema?: string): Record<string, Migration> => ({
   '0001_posts_messages_idempotency': {
     async up(db) {
-      if (await appliedBeforeMigrator(db, schema, 1)) return;
-      const { id, timestamp, generatedId } = types(db);
+      if (await appliedBeforeMigrator(db, kind, schema, 1)) return;
+      const { id, timestamp, generatedId } = types(kind);
       await db.schema
         .createTable('posts')
         .addColumn('id', id, generatedId)
@@ -86,11 +91,11 @@ export const migrations = (schema?: string): Record<string, Migration> => ({
   },
   '0002_rate_limit_windows': {
     async up(db) {
-      if (!(await appliedBeforeMigrator(db, schema, 2))) {
+      if (!(await appliedBeforeMigrator(db, kind, schema, 2))) {
         await db.schema
           .createTable('rate_limit_hits')
           .addColumn('bucket', 'text', (column) => column.notNull())
-          .addColumn('window_start', types(db).timestamp, (column) => column.notNull())
+          .addColumn('window_start', types(kind).timestamp, (column) => column.notNull())
           .addColumn('hits', 'integer', (column) => column.notNull())
           .addPrimaryKeyConstraint('rate_limit_hits_pkey', ['bucket', 'window_start'])
           .execute();
@@ -104,4 +109,83 @@ export const migrations = (schema?: string): Record<string, Migration> => ({
       await db.schema.dropTable('schema_migrations').ifExists().execute();
     },
   },
+  '0003_post_search': {
+    /** Folded copies of title and body (see src/posts/search.ts), filled for every post, and their trigram index. */
+    async up(db) {
+      for (const column of ['search_title', 'search_body']) {
+        await db.schema
+          .alterTable('posts')
+          .addColumn(column, 'text', (definition) => definition.notNull().defaultTo(''))
+          .execute();
+      }
+      await foldExistingPosts(db, kind, schema);
+      if (kind === 'sqlite') {
+        // External content: the index holds trigrams only; triggers keep it in step with the table.
+        await sql`create virtual table posts_search using fts5(search_title, search_body, content='posts',
+          content_rowid='id', tokenize='trigram case_sensitive 1', detail=none, columnsize=0)`.execute(db);
+        await sql`create trigger posts_search_insert after insert on posts begin
+          insert into posts_search(rowid, search_title, search_body) values (new.id, new.search_title, new.search_body);
+        end`.execute(db);
+        await sql`create trigger posts_search_delete after delete on posts begin
+          insert into posts_search(posts_search, rowid, search_title, search_body)
+            values ('delete', old.id, old.search_title, old.search_body);
+        end`.execute(db);
+        await sql`create trigger posts_search_update after update of search_title, search_body on posts begin
+          insert into posts_search(posts_search, rowid, search_title, search_body)
+            values ('delete', old.id, old.search_title, old.search_body);
+          insert into posts_search(rowid, search_title, search_body) values (new.id, new.search_title, new.search_body);
+        end`.execute(db);
+        await sql`insert into posts_search(posts_search) values ('rebuild')`.execute(db);
+      } else {
+        try {
+          await sql`create extension if not exists pg_trgm`.execute(db);
+        } catch (error) {
+          throw new Error(
+            'Search needs the PostgreSQL extension pg_trgm, and this role may not create it. Ask the database ' +
+              'owner to run "create extension pg_trgm;" in this database once, then start the service again.',
+            { cause: error },
+          );
+        }
+        for (const column of ['search_title', 'search_body'] as const) {
+          await sql`create index ${sql.id(`posts_${column}_trigrams`)} on ${tableIn(schema, 'posts')}
+            using gin (${sql.ref(column)} gin_trgm_ops)`.execute(db);
+        }
+      }
+    },
+  },
 });
+
+/** Writes the folded copies of every existing post, a thousand at a time. */
+async function foldExistingPosts(
+  db: AnyDatabase,
+  kind: DatabaseKind,
+  schema: string | undefined,
+): Promise<void> {
+  for (let after = 0; ;) {
+    const batch = await db
+      .selectFrom('posts')
+      .select(['id', 'title', 'body'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    if (batch.length === 0) return;
+    const posts = batch as { id: number; title: string; body: string }[];
+    if (kind === 'sqlite') {
+      for (const post of posts) {
+        await db
+          .updateTable('posts')
+          .set({ search_title: searchable(post.title), search_body: searchable(post.body) })
+          .where('id', '=', post.id)
+          .execute();
+      }
+    } else {
+      // One statement a batch: a round trip per post would take minutes on a large table.
+      await sql`update ${tableIn(schema, 'posts')} as p set search_title = u.t, search_body = u.b
+        from unnest(${posts.map((post) => post.id)}::bigint[], ${posts.map((post) => searchable(post.title))}::text[],
+          ${posts.map((post) => searchable(post.body))}::text[]) as u(id, t, b)
+        where p.id = u.id`.execute(db);
+    }
+    after = Number((batch.at(-1) as { id: number }).id);
+  }
+}

@@ -2,6 +2,11 @@
 export interface Page<T> {
   items: T[];
   hasMore: boolean;
+  /**
+   * Where the next page starts, when that is not after the last item: a search that stopped at its budget
+   * (src/posts/search.ts) continues from where it stopped, even after an empty page.
+   */
+  nextBefore?: number;
 }
 
 /** Where a page starts and how long it is: keyset paging by id, newest first, never OFFSET. */

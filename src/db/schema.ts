@@ -11,6 +11,9 @@ export interface Database {
     version: Generated<number>;
     created_at: string;
     updated_at: string;
+    /** Title and body as search compares them (src/posts/search.ts): written with them, indexed by trigrams. */
+    search_title: string;
+    search_body: string;
   };
   contact_messages: {
     id: Generated<number>;

@@ -47,10 +47,11 @@ export function pageResponse<T>(
   represent: (item: T) => unknown = (item) => item,
 ): Response {
   const last = page.items.at(-1);
+  const next = page.nextBefore ?? (last === undefined ? undefined : idOf(last));
   const headers = new Headers();
-  if (page.hasMore && last !== undefined) {
+  if (page.hasMore && next !== undefined) {
     const { pathname } = new URL(link.request.url);
-    headers.set('Link', nextPageLink(pathname, link.filters ?? {}, encodeCursor(idOf(last)), link.limit));
+    headers.set('Link', nextPageLink(pathname, link.filters ?? {}, encodeCursor(next), link.limit));
   }
   return json(page.items.map(represent), { headers });
 }

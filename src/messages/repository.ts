@@ -1,7 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
-import { database, reads } from '../db/database';
+import type { Selectable } from 'kysely';
+import { queries, type Queries } from '../db/database';
 import { keysetPage, type PageRequest } from '../db/paging';
-import { throughKysely, type Read } from '../db/read';
 import type { Database } from '../db/schema';
 import type { ContactMessage, ContactMessageInput } from './schema';
 
@@ -16,7 +15,9 @@ function toMessage(row: Selectable<Database['contact_messages']>): ContactMessag
 }
 
 /** Stores and reads contact messages. */
-export function messagesRepository(db: () => Kysely<Database>, read: () => Read = () => throughKysely) {
+export function messagesRepository(on: () => Queries) {
+  const db = () => on().db;
+  const read = () => on().read;
   return {
     async create(input: ContactMessageInput, now: Date): Promise<ContactMessage> {
       const row = await db()
@@ -39,4 +40,4 @@ export function messagesRepository(db: () => Kysely<Database>, read: () => Read 
 }
 
 /** The contact messages of the process's database. */
-export const messages = messagesRepository(database, reads);
+export const messages = messagesRepository(queries);

@@ -1,9 +1,9 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import { database, reads } from '../db/database';
-import { keysetPage, type PageRequest } from '../db/paging';
-import { throughKysely, type Read } from '../db/read';
+import { sql, type Selectable } from 'kysely';
+import { queries, type Queries } from '../db/database';
+import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import type { Database } from '../db/schema';
 import type { Post, PostInput, PostPatch } from './schema';
+import { searchable, searchPosts } from './search';
 
 /** A post with the version its ETag is made from. */
 export interface StoredPost {
@@ -25,7 +25,7 @@ export interface IdempotencyRecord {
   response: StoredPost;
 }
 
-function toStoredPost(row: Selectable<Database['posts']>): StoredPost {
+function toStoredPost(row: Omit<Selectable<Database['posts']>, 'search_title' | 'search_body'>): StoredPost {
   return {
     post: {
       id: Number(row.id),
@@ -39,35 +39,38 @@ function toStoredPost(row: Selectable<Database['posts']>): StoredPost {
   };
 }
 
-/** LIKE pattern for "contains", with the user's own % and _ taken literally. */
-function containsPattern(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-}
+/** The columns a post is read from (not the folded copies that search uses). */
+const POST_COLUMNS = ['id', 'title', 'body', 'author', 'version', 'created_at', 'updated_at'] as const;
 
 /**
- * The queries on posts and their idempotency keys: the only code that knows how posts are stored. Writes go
- * through `db`; reads through `read` (a transaction's repository reads through the transaction).
+ * The queries on posts and their idempotency keys: the only code that knows how posts are stored.
  */
-export function postsRepository(db: () => Kysely<Database>, read: () => Read = () => throughKysely) {
+export function postsRepository(on: () => Queries) {
+  const db = () => on().db;
+  const read = () => on().read;
   return {
-    /** Newest first. */
-    list(page: PageRequest & PostFilters) {
+    /** Newest first; with `q`, a search bounded in time (see src/posts/search.ts). */
+    async list(page: PageRequest & PostFilters): Promise<Page<StoredPost>> {
+      if (page.q !== undefined) {
+        const found = await searchPosts(on(), { ...page, q: page.q });
+        const stored = found.ids.length
+          ? (await read()(db().selectFrom('posts').select(POST_COLUMNS).where('id', 'in', found.ids))).map(
+              toStoredPost,
+            )
+          : [];
+        stored.sort((a, b) => b.post.id - a.post.id);
+        return { items: stored, hasMore: found.nextBefore !== undefined, nextBefore: found.nextBefore };
+      }
       return keysetPage(page.limit, async (rows) => {
-        let query = db().selectFrom('posts').selectAll().orderBy('id', 'desc').limit(rows);
+        let query = db().selectFrom('posts').select(POST_COLUMNS).orderBy('id', 'desc').limit(rows);
         if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId);
         if (page.author !== undefined) query = query.where('author', '=', page.author);
-        if (page.q !== undefined) {
-          const pattern = containsPattern(page.q);
-          query = query.where(
-            sql<boolean>`(lower(title) like ${pattern} escape '\\' or lower(body) like ${pattern} escape '\\')`,
-          );
-        }
         return (await read()(query)).map(toStoredPost);
       });
     },
 
     async get(id: number): Promise<StoredPost | undefined> {
-      const [row] = await read()(db().selectFrom('posts').selectAll().where('id', '=', id));
+      const [row] = await read()(db().selectFrom('posts').select(POST_COLUMNS).where('id', '=', id));
       return row && toStoredPost(row);
     },
 
@@ -87,8 +90,10 @@ export function postsRepository(db: () => Kysely<Database>, read: () => Read = (
           author: input.author,
           created_at: at,
           updated_at: at,
+          search_title: searchable(input.title),
+          search_body: searchable(input.body),
         })
-        .returningAll()
+        .returning(POST_COLUMNS)
         .executeTakeFirstOrThrow();
       return toStoredPost(row);
     },
@@ -107,15 +112,18 @@ export function postsRepository(db: () => Kysely<Database>, read: () => Read = (
       let query = db()
         .updateTable('posts')
         .set({
-          ...(changes.title !== undefined && { title: changes.title }),
-          ...(changes.body !== undefined && { body: changes.body }),
+          ...(changes.title !== undefined && {
+            title: changes.title,
+            search_title: searchable(changes.title),
+          }),
+          ...(changes.body !== undefined && { body: changes.body, search_body: searchable(changes.body) }),
           ...(changes.author !== undefined && { author: changes.author }),
           version: sql<number>`version + 1`,
           updated_at: now.toISOString(),
         })
         .where('id', '=', id);
       if (acceptedVersions !== undefined) query = query.where('version', 'in', acceptedVersions);
-      const row = await query.returningAll().executeTakeFirst();
+      const row = await query.returning(POST_COLUMNS).executeTakeFirst();
       return row && toStoredPost(row);
     },
 
@@ -167,4 +175,4 @@ export function postsRepository(db: () => Kysely<Database>, read: () => Read = (
 export type PostsRepository = ReturnType<typeof postsRepository>;
 
 /** The posts of the process's database. */
-export const posts = postsRepository(database, reads);
+export const posts = postsRepository(queries);

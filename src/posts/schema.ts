@@ -48,7 +48,10 @@ export const PostListQuery = v.object({
     text(1, 200, {
       trim: true,
       singleLine: true,
-      description: 'Only posts with this text in the title or body.',
+      description:
+        'Only posts with this text in the title or body, ignoring case. A search stops after a few ' +
+        'milliseconds of work: its page may then hold fewer posts than `limit`, even none, with a `Link` ' +
+        'to go on from where it stopped. Follow `Link` until there is none.',
     }),
   ),
 });

@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely';
 import type { RateLimit } from '../config';
-import { database } from '../db/database';
-import type { Database } from '../db/schema';
+import { queries, type Queries } from '../db/database';
 
 export interface RateLimitVerdict {
   allowed: boolean;
@@ -16,7 +14,8 @@ export interface RateLimitVerdict {
  * Fixed-window request counters in the database, so that every server process on the same SQLite file or
  * PostgreSQL database counts against one limit (a per-process counter would multiply it by the instances).
  */
-export function rateLimitRepository(db: () => Kysely<Database>) {
+export function rateLimitRepository(on: () => Queries) {
+  const db = () => on().db;
   return {
     /** Counts one request for `bucket` and says whether it is within `rule`. */
     async hit(bucket: string, rule: RateLimit, now: Date): Promise<RateLimitVerdict> {
@@ -67,4 +66,4 @@ export function rateLimitRepository(db: () => Kysely<Database>) {
 }
 
 /** The counters of the process's database. */
-export const rateLimits = rateLimitRepository(database);
+export const rateLimits = rateLimitRepository(queries);

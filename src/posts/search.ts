@@ -1,0 +1,204 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Queries } from '../db/database';
+import type { Read } from '../db/read';
+import type { Database } from '../db/schema';
+
+/**
+ * `?q=`: posts whose title or body contains q, ignoring case, newest first. Text is compared as
+ * `searchable()` makes it, in JavaScript, on both databases: the same results whatever the database's
+ * collation or locale. The folded copies are stored beside the text (search_title, search_body) and indexed
+ * by trigrams: SQLite's FTS5 `trigram` tokenizer, PostgreSQL's pg_trgm.
+ */
+export const searchable = (text: string) => text.normalize('NFC').toLowerCase();
+
+/**
+ * No search may hold the server: it stops after SEARCH_BUDGET_MS of database work, and the page it returns
+ * then may hold fewer posts than asked (even none) with a `Link` to continue from where it stopped.
+ */
+export const SEARCH_BUDGET_MS = 20;
+
+export interface SearchRequest {
+  q: string;
+  author?: string;
+  limit: number;
+  /** Only posts older than this id. */
+  beforeId?: number;
+}
+
+export interface SearchResult {
+  /** The matching ids, newest first, at most `limit`. */
+  ids: number[];
+  /** Where the next page starts, when there may be more: after the last match, or where the budget ran out. */
+  nextBefore?: number;
+}
+
+type Db = Kysely<Database>;
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs a raw select through `read` (SQLite: the read connection, synchronously). */
+function rows<Row>(db: Db, read: Read, query: RawBuilder<Row>): Row[] | Promise<Row[]> {
+  return read({ compile: () => query.compile(db), execute: async () => (await query.execute(db)).rows });
+}
+
+export function searchPosts({ kind, db, read }: Queries, request: SearchRequest): Promise<SearchResult> {
+  return kind === 'sqlite' ? searchSqlite(db, read, request) : searchPostgres(db, request);
+}
+
+/** The distinct trigrams of folded text, by code point (what FTS5's trigram tokenizer indexes). */
+function trigrams(folded: string): string[] {
+  const characters = [...folded];
+  const found = new Set<string>();
+  for (let index = 0; index + 3 <= characters.length; index += 1)
+    found.add(characters.slice(index, index + 3).join(''));
+  return [...found];
+}
+
+const MAX_PROBES = 48;
+const PROBE_ROWS = 64;
+
+/**
+ * SQLite. FTS5 only lists candidates, one trigram at a time (a single-token query respects rowid bounds; a
+ * phrase would not, and walks every row that has all its trigrams): the rarest trigram of q, or the author
+ * index, or every id, whichever is sparsest near the cursor. Each statement reads at most K candidates
+ * newest first and checks them with instr() on the folded columns, so its cost is bounded whatever q is; K
+ * adapts to keep statements near a millisecond. Row ids are bound as integers: better-sqlite3 binds JS numbers
+ * as REAL, which FTS5 ignores as rowid bounds.
+ */
+async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise<SearchResult> {
+  const started = performance.now();
+  const folded = searchable(request.q);
+  const { author, limit } = request;
+  const maxId =
+    (await rows(db, read, sql<{ id: number | null }>`select max(id) as id from posts`))[0]?.id ?? 0;
+  let before = request.beforeId ?? maxId + 1;
+
+  // Occurrences per id near the cursor, from the newest PROBE_ROWS below it; 0: nothing below can match.
+  const density = ({ found, oldest }: { found: number; oldest: number | null }) =>
+    found === 0 ? 0 : found < PROBE_ROWS ? found / before : found / (before - (oldest ?? 0));
+  let driver: { kind: 'all' } | { kind: 'author' } | { kind: 'trigram'; phrase: string } = { kind: 'all' };
+  let sparsest = 1;
+  const candidates = [...trigrams(folded)];
+  const sampled =
+    candidates.length > MAX_PROBES
+      ? Array.from(
+          { length: MAX_PROBES },
+          (_, index) => candidates[Math.floor((index * candidates.length) / MAX_PROBES)]!,
+        )
+      : candidates;
+  for (const trigram of sampled) {
+    const phrase = `"${trigram.replaceAll('"', '""')}"`;
+    const [probe] = await rows(
+      db,
+      read,
+      sql<{ found: number; oldest: number | null }>`select count(*) as found, min(rowid) as oldest from (
+        select rowid from posts_search where posts_search match ${phrase} and rowid < cast(${before} as integer)
+        order by rowid desc limit ${PROBE_ROWS})`,
+    );
+    const seen = density(probe!);
+    if (seen === 0) return { ids: [] };
+    if (seen < sparsest) [driver, sparsest] = [{ kind: 'trigram', phrase }, seen];
+  }
+  if (author !== undefined) {
+    const [probe] = await rows(
+      db,
+      read,
+      sql<{ found: number; oldest: number | null }>`select count(*) as found, min(id) as oldest from (
+        select id from posts where author = ${author} and id < cast(${before} as integer) order by id desc limit ${PROBE_ROWS})`,
+    );
+    const seen = density(probe!);
+    if (seen === 0) return { ids: [] };
+    if (seen < sparsest) driver = { kind: 'author' };
+  }
+
+  const matches = sql`(instr(p.search_title, ${folded}) > 0 or instr(p.search_body, ${folded}) > 0)`;
+  const byAuthor = author === undefined ? sql`1` : sql`p.author = ${author}`;
+  const batch = (k: number) =>
+    driver.kind === 'trigram'
+      ? sql<{ id: number; hit: number }>`select s.rowid as id, ${matches} and ${byAuthor} as hit from (
+          select rowid from posts_search where posts_search match ${driver.phrase}
+          and rowid < cast(${before} as integer) order by rowid desc limit ${k}) s
+          cross join posts p on p.id = s.rowid order by s.rowid desc`
+      : sql<{ id: number; hit: number }>`select p.id as id, ${matches} and ${byAuthor} as hit from posts p
+          where ${driver.kind === 'author' ? sql`p.author = ${author} and` : sql``} p.id < cast(${before} as integer)
+          order by p.id desc limit ${k}`;
+
+  const ids: number[] = [];
+  for (let k = 256; ;) {
+    const statementStarted = performance.now();
+    const found = await rows(db, read, batch(k));
+    const took = performance.now() - statementStarted;
+    for (const row of found) {
+      if (!row.hit) continue;
+      ids.push(row.id);
+      if (ids.length > limit) return { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] };
+    }
+    if (found.length < k) return { ids };
+    before = found.at(-1)!.id;
+    if (performance.now() - started >= SEARCH_BUDGET_MS) return { ids, nextBefore: before };
+    k = took < 1 ? Math.min(k * 2, 4096) : took > 2 ? Math.max(64, k >> 1) : k;
+    // better-sqlite3 is synchronous: between statements, every other request gets its turn.
+    await yieldToEventLoop();
+  }
+}
+
+/**
+ * PostgreSQL. First the trigram (GIN) indexes answer `LIKE`, under a statement timeout; a q whose trigrams
+ * are all common makes that too slow, and then id windows newest first, checked with strpos() (which no
+ * index serves, so the plan is always a bounded primary-key range scan), go on for the rest of the budget.
+ */
+async function searchPostgres(db: Db, request: SearchRequest): Promise<SearchResult> {
+  const started = performance.now();
+  const folded = searchable(request.q);
+  const { author, limit } = request;
+  const byAuthor = author === undefined ? sql`true` : sql`author = ${author}`;
+  const newest = await db
+    .selectFrom('posts')
+    .select(sql<number | null>`max(id)`.as('id'))
+    .executeTakeFirst();
+  let before = request.beforeId ?? (newest?.id ?? 0) + 1;
+
+  if ([...folded].length >= 3) {
+    const pattern = `%${folded.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    try {
+      const found = await db.transaction().execute(async (trx) => {
+        await sql`set local statement_timeout = ${sql.lit(SEARCH_BUDGET_MS)}`.execute(trx);
+        return trx
+          .selectFrom('posts')
+          .select('id')
+          .where(sql<boolean>`(search_title like ${pattern} or search_body like ${pattern}) and ${byAuthor}`)
+          .where('id', '<', before)
+          .orderBy('id', 'desc')
+          .limit(limit + 1)
+          .execute();
+      });
+      const ids = found.map((row) => Number(row.id));
+      return ids.length > limit ? { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] } : { ids };
+    } catch (error) {
+      if ((error as { code?: string }).code !== '57014') throw error; // statement_timeout: go on below
+    }
+  }
+
+  const ids: number[] = [];
+  for (let window = 2000; before > 1;) {
+    const low = Math.max(1, before - window);
+    const statementStarted = performance.now();
+    const found = await db
+      .selectFrom('posts')
+      .select('id')
+      .where('id', '<', before)
+      .where('id', '>=', low)
+      .where(
+        sql<boolean>`(strpos(search_title, ${folded}) > 0 or strpos(search_body, ${folded}) > 0) and ${byAuthor}`,
+      )
+      .orderBy('id', 'desc')
+      .limit(limit + 1 - ids.length)
+      .execute();
+    const took = performance.now() - statementStarted;
+    ids.push(...found.map((row) => Number(row.id)));
+    if (ids.length > limit) return { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] };
+    before = low;
+    if (performance.now() - started >= 2 * SEARCH_BUDGET_MS) return { ids, nextBefore: before };
+    window = took < 2 ? Math.min(window * 2, 8000) : Math.max(500, window >> 1);
+  }
+  return { ids };
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { createPost, listPosts } from '../src/posts/service';
+import { searchable } from '../src/posts/search';
+import { testBackends, useProcessDatabase, type TestBackend } from './support/backends';
+
+/** Titles and bodies where case folding, normalisation and LIKE's own characters can go wrong. */
+const CORPUS: [title: string, body: string][] = [
+  ['Crème brûlée', 'A dessert with CARAMEL on top.'],
+  ['CRÈME BRÛLÉE (shouting)', 'Same dessert, in capitals.'],
+  ['Cre\u0300me decomposed', 'An e and a combining grave accent, NFD.'],
+  ['Straße', 'German sharp s, lower case.'],
+  ['STRASSE', 'Upper case, with SS.'],
+  ['Grüße aus ẞ-Land', 'Capital sharp s: ẞ.'],
+  ['İstanbul', 'Turkish capital dotted İ.'],
+  ['ıstanbul', 'Turkish dotless ı.'],
+  ['istanbul', 'Plain ascii.'],
+  ['Emoji 😀 party', 'Grinning 😀😀 and a family 👨‍👩‍👧.'],
+  ['100% sure', 'Percent % and underscore _ and backslash \\ taken literally.'],
+  ['snake_case_name', 'An identifier.'],
+  ['C:\\path\\to', 'Windows path.'],
+  ['ΣΊΣΥΦΟΣ', 'Greek capitals with a final sigma.'],
+  ['σίσυφος', 'Greek lower case.'],
+  ['Quote "marks" here', "And an apostrophe's too."],
+];
+
+const QUERIES = [
+  'crème',
+  'CRÈME',
+  'creme',
+  'brûlée',
+  'cre\u0300me',
+  'straße',
+  'STRASSE',
+  'strasse',
+  'ß',
+  'ẞ',
+  'ss',
+  'İstanbul',
+  'istanbul',
+  'ıstanbul',
+  'i̇',
+  '😀',
+  '😀😀',
+  '👨‍👩‍👧',
+  '%',
+  '100%',
+  '_',
+  '_case',
+  '\\',
+  'c:\\path',
+  'σίσυφος',
+  'ΣΊΣΥΦΟΣ',
+  'ς',
+  '"marks"',
+  "apostrophe's",
+  'e',
+  'zz',
+  'no such text anywhere',
+  'a'.repeat(200),
+];
+
+/** Every page of a search, followed to its end, as titles. */
+async function searchAll(q: string, author: string): Promise<string[]> {
+  const titles: string[] = [];
+  let beforeId: number | undefined;
+  for (let pages = 0; pages < 100; pages += 1) {
+    const page = await listPosts({ limit: 3, q, author, beforeId });
+    titles.push(...page.items.map((stored) => stored.post.title));
+    if (!page.hasMore) return titles;
+    beforeId = page.nextBefore ?? page.items.at(-1)?.post.id;
+  }
+  throw new Error(`q=${q} did not end`);
+}
+
+/** What "contains, ignoring case" means, in JavaScript: the answer both databases must give. */
+const expected = (q: string) =>
+  CORPUS.filter(
+    ([title, body]) => searchable(title).includes(searchable(q)) || searchable(body).includes(searchable(q)),
+  )
+    .map(([title]) => title)
+    .reverse();
+
+/** A PostgreSQL database whose collation and character type are C, where lower() folds ASCII only. */
+function cCollationBackend(url: string): TestBackend & { create(): Promise<void> } {
+  const base = new URL(url);
+  const server = new URL(base);
+  server.pathname = '/postgres';
+  const database = `search_c_${process.pid}`;
+  const target = new URL(base);
+  target.pathname = `/${database}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: server.toString() });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: 'postgres',
+    settings: () => ({ kind: 'postgres', url: target.toString(), poolMax: 3, schema: undefined }),
+    create: () =>
+      admin(`create database ${database} template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`),
+    cleanup: () => admin(`drop database if exists ${database}`),
+  };
+}
+
+function searchSuite(label: string, backend: TestBackend) {
+  describe(`search on ${label}`, () => {
+    useProcessDatabase(backend);
+    const author = `search-${Date.now()}`;
+    before(async () => {
+      for (const [title, body] of CORPUS) await createPost({ title, body, author });
+    });
+
+    test('contains, ignoring case, the same as JavaScript says, for accents, ß, İ/ı, emoji, %, _ and \\', async () => {
+      for (const q of QUERIES)
+        assert.deepEqual(await searchAll(q, author), expected(q), `q=${JSON.stringify(q)}`);
+    });
+
+    test('keyset paging, author and limit combine with q', async () => {
+      const first = await listPosts({ limit: 1, q: 'dessert', author });
+      assert.deepEqual(
+        first.items.map((stored) => stored.post.title),
+        ['CRÈME BRÛLÉE (shouting)'],
+      );
+      assert.equal(first.hasMore, true);
+      const rest = await listPosts({ limit: 5, q: 'dessert', author, beforeId: first.nextBefore });
+      assert.deepEqual(
+        rest.items.map((stored) => stored.post.title),
+        ['Crème brûlée'],
+      );
+      assert.equal((await listPosts({ limit: 5, q: 'dessert', author: 'nobody at all' })).items.length, 0);
+    });
+
+    test('a changed post is found by its new text and no longer by its old', async () => {
+      const { stored } = await createPost({ title: 'Before the change', body: 'Old words', author });
+      const { changePost } = await import('../src/posts/service');
+      await changePost(stored.post.id, { title: 'After the change', body: 'New words' }, undefined);
+      assert.deepEqual(await searchAll('old words', author), []);
+      assert.deepEqual(await searchAll('new words', author), ['After the change']);
+    });
+  });
+}
+
+for (const backend of testBackends()) searchSuite(backend.name, backend);
+
+const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
+if (postgresUrl) {
+  const collated = cCollationBackend(postgresUrl);
+  describe('a PostgreSQL database created with LC_COLLATE and LC_CTYPE C', () => {
+    before(() => collated.create());
+    searchSuite('postgres (C collation)', { ...collated, cleanup: async () => undefined });
+    after(() => collated.cleanup());
+  });
+}
