@@ -8,12 +8,17 @@
 // WEB_CONCURRENCY=2. The load comes from wrk when it is installed (apt-get install wrk), else from this
 // process; either shares the CPU with the server, so read the ratios, not the absolute numbers. The whole
 // sequence runs BENCH_ROUNDS times and each figure is the median.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { searchable } from '../src/posts/search';
+
+const run = promisify(execFile);
 
 const PORT = Number(process.env.BENCH_PORT ?? 3700);
 const FLOOR_PORT = PORT + 1;
@@ -22,6 +27,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+/** A PostgreSQL server for the search rows on PostgreSQL too (a schema of the bench's own, dropped after). */
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL;
 const TOKEN = 'bench-token-0123456789abcdef';
 const NEXT_BIN = path.resolve('node_modules/next/dist/bin/next');
 const WRK = spawnSync('wrk', ['--version']).error ? undefined : 'wrk';
@@ -102,14 +109,14 @@ function startFloor(root: string): Promise<ChildProcess> {
   return waitFor(`http://127.0.0.1:${FLOOR_PORT}/api/hello`, child).then(() => child);
 }
 
-async function startService(databaseFile: string, workers: number): Promise<ChildProcess> {
+async function startService(databaseUrl: string, workers: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/server.js'], {
     env: {
       ...process.env,
       PORT: String(PORT),
       HOST: '127.0.0.1',
       WEB_CONCURRENCY: String(workers),
-      DATABASE_URL: `file:${databaseFile}`,
+      DATABASE_URL: databaseUrl,
       API_TOKEN: TOKEN,
       CONTACT_RATE_LIMIT: '9999999/60',
       NEXT_TELEMETRY_DISABLED: '1',
@@ -130,8 +137,9 @@ async function stop(child: ChildProcess): Promise<void> {
 /** CPU seconds used so far by a process and its children (workers), from /proc; undefined elsewhere. */
 function cpuSeconds(pid: number): number | undefined {
   try {
-    const children = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .split('\n')
+    // pgrep exits 1 when there are none.
+    const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
       .filter(Boolean);
     const ticks = [String(pid), ...children].reduce((sum, each) => {
       const fields = readFileSync(`/proc/${each}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -176,12 +184,12 @@ function nodeRequest(agent: http.Agent, port: number, target: Target): Promise<n
 }
 
 /** Requests and latencies for `seconds`, from this process. */
-async function loadFromNode(port: number, target: Target, seconds: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+async function loadFromNode(port: number, target: Target, seconds: number, connections = CONNECTIONS) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1000;
   await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
+    Array.from({ length: connections }, async () => {
       while (performance.now() < end) {
         const start = performance.now();
         await nodeRequest(agent, port, target).catch(() => 0);
@@ -195,7 +203,7 @@ async function loadFromNode(port: number, target: Target, seconds: number) {
 }
 
 /** The same from wrk, with a Lua script for bodies (each request's body made unique by a counter). */
-function loadFromWrk(port: number, target: Target, seconds: number) {
+async function loadFromWrk(port: number, target: Target, seconds: number, connections = CONNECTIONS) {
   const script = path.join(tmpdir(), `bench-${process.pid}.lua`);
   const report =
     'done = function(summary, latency, requests) io.write(string.format("p99 %d\\n", latency:percentile(99))) end\n';
@@ -205,11 +213,15 @@ function loadFromWrk(port: number, target: Target, seconds: number) {
       `  return wrk.format("${target.method}", nil, { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer ${TOKEN}" }, body)\nend\n`
     : '';
   writeFileSync(script, request + report);
-  const output = execFileSync(
-    WRK as string,
-    ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, `http://127.0.0.1:${port}${target.path}`],
-    { encoding: 'utf8' },
-  );
+  // Not execFileSync: the bench's own searchers (helloWhileSearching) must go on running meanwhile.
+  const { stdout: output } = await run(WRK as string, [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '-s',
+    script,
+    `http://127.0.0.1:${port}${target.path}`,
+  ]);
   rmSync(script, { force: true });
   const requests = Number(/(\d+) requests in/.exec(output)?.[1]);
   const p99 = Number(/p99 (\d+)/.exec(output)?.[1]) / 1000;
@@ -218,9 +230,14 @@ function loadFromWrk(port: number, target: Target, seconds: number) {
   return { requests, p99 };
 }
 
-async function measure(port: number, pid: number, target: Target): Promise<Sample> {
+async function measure(
+  port: number,
+  pid: number,
+  target: Target,
+  connections = CONNECTIONS,
+): Promise<Sample> {
   const load = (seconds: number) =>
-    WRK ? Promise.resolve(loadFromWrk(port, target, seconds)) : loadFromNode(port, target, seconds);
+    WRK ? loadFromWrk(port, target, seconds, connections) : loadFromNode(port, target, seconds, connections);
   await load(WARMUP_SECONDS);
   const cpuBefore = cpuSeconds(pid);
   const { requests, p99 } = await load(SECONDS);
@@ -275,33 +292,33 @@ function seed(databaseFile: string, count: number) {
   const db = new Database(databaseFile);
   db.exec('pragma busy_timeout = 10000');
   const insert = db.prepare(
-    'insert into posts (title, body, author, created_at, updated_at) values (?, ?, ?, ?, ?)',
+    'insert into posts (title, body, author, created_at, updated_at, search_title, search_body) values (?, ?, ?, ?, ?, ?, ?)',
   );
   const now = new Date().toISOString();
   db.transaction(() => {
     for (let index = 0; index < count; index += 1) {
-      insert.run(
-        `Post number ${index}`,
-        `Body of post ${index}. `.repeat(8),
-        `author${index % 100}`,
-        now,
-        now,
-      );
+      const [title, body] = [`Post number ${index}`, `Body of post ${index}. `.repeat(8)];
+      insert.run(title, body, `author${index % 100}`, now, now, searchable(title), searchable(body));
     }
   })();
   db.close();
   seeders.push(db, insert);
 }
 
-type Row = { label: string; size: number; workers: number; samples: Sample[] };
+type Backend = 'sqlite' | 'postgres';
+type Row = { label: string; backend: Backend; size: number; workers: number; samples: Sample[] };
 const rows: Row[] = [];
 
-function record(label: string, size: number, workers: number, sample: Sample) {
-  let row = rows.find((each) => each.label === label && each.size === size && each.workers === workers);
-  if (!row) rows.push((row = { label, size, workers, samples: [] }));
+function record(label: string, backend: Backend, size: number, workers: number, sample: Sample) {
+  let row = rows.find(
+    (each) =>
+      each.label === label && each.backend === backend && each.size === size && each.workers === workers,
+  );
+  if (!row) rows.push((row = { label, backend, size, workers, samples: [] }));
   row.samples.push(sample);
   console.info(
-    `  ${label}${workers > 1 ? ` (${workers} workers)` : ''}: ${sample.perSecond.toFixed(0)} req/s, ${sample.cpuMicros.toFixed(0)} µs CPU/req`,
+    `  ${label} (${backend}${workers > 1 ? `, ${workers} workers` : ''}): ` +
+      `${sample.perSecond.toFixed(0)} req/s, p99 ${sample.p99.toFixed(1)} ms, ${sample.cpuMicros.toFixed(0)} µs CPU/req`,
   );
 }
 
@@ -309,6 +326,68 @@ const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
+
+/** Searches: one that matches, one that matches nothing, one whose every trigram is common but whose phrase
+ * never occurs, and a deep cursor. */
+function searchTargets(size: number): Target[] {
+  const deep = Buffer.from(JSON.stringify({ before: Math.max(2, Math.floor(size / 2)) })).toString(
+    'base64url',
+  );
+  return [
+    { label: 'GET /api/posts?q= (matches: "number 77")', method: 'GET', path: '/api/posts?q=number%2077' },
+    { label: 'GET /api/posts?q= (matches nothing: "zqxjv")', method: 'GET', path: '/api/posts?q=zqxjv' },
+    {
+      label: 'GET /api/posts?q= (common trigrams, no match)',
+      method: 'GET',
+      path: '/api/posts?q=of%20post%20number',
+    },
+    {
+      label: 'GET /api/posts?q= + a deep cursor',
+      method: 'GET',
+      path: `/api/posts?q=number%2077&cursor=${deep}`,
+    },
+  ];
+}
+
+const HELLO_ALONE = 'GET /api/hello, 4 connections, alone';
+const HELLO_SEARCHING = 'GET /api/hello, 4 connections, while 4 clients search';
+
+/** /api/hello's latency with 4 connections, alone and while 4 clients search without pause. */
+async function helloWhileSearching(pid: number, backend: Backend, size: number) {
+  const hello: Target = { label: 'GET /api/hello', method: 'GET', path: '/api/hello' };
+  record(HELLO_ALONE, backend, size, 1, await measure(PORT, pid, hello, 4));
+  let searching = true;
+  const searchers = searchTargets(size).map(async (target) => {
+    while (searching)
+      await fetch(`http://127.0.0.1:${PORT}${target.path}`).then((response) => response.arrayBuffer());
+  });
+  record(HELLO_SEARCHING, backend, size, 1, await measure(PORT, pid, hello, 4));
+  searching = false;
+  await Promise.all(searchers);
+}
+
+/** A PostgreSQL schema of the bench's own, migrated by the service and seeded in SQL. */
+async function postgresDatabase(size: number) {
+  const schema = `bench_${process.pid}_${size}`;
+  const url = new URL(POSTGRES_URL as string);
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  url.searchParams.set('schema', schema);
+  return {
+    url: url.toString(),
+    // The bench's text is ASCII, where lower() folds exactly as the service's searchable() does.
+    seed: () =>
+      client.query(`insert into "${schema}".posts (title, body, author, created_at, updated_at, search_title, search_body)
+        select t, b, 'author' || (i % 100), now(), now(), lower(t), lower(b)
+        from generate_series(0, ${size - 1}) as i,
+          lateral (select 'Post number ' || i as t, repeat('Body of post ' || i || '. ', 8) as b) as text;
+        analyze "${schema}".posts`),
+    drop: async () => {
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    },
+  };
+}
 
 async function main() {
   console.info(`building the framework floor app … (load from ${WRK ? 'wrk' : 'this process'})`);
@@ -319,23 +398,47 @@ async function main() {
         console.info(`\nround ${round}: ${size.toLocaleString('en')} posts`);
         const floor = await startFloor(floorApp);
         try {
-          for (const target of [FLOOR, ...FLOOR_EXTRAS])
-            record(target.label, size, 1, await measure(FLOOR_PORT, floor.pid!, target));
+          for (const target of [FLOOR, ...FLOOR_EXTRAS]) {
+            record(target.label, 'sqlite', size, 1, await measure(FLOOR_PORT, floor.pid!, target));
+          }
         } finally {
           await stop(floor);
         }
         for (const workers of size === Math.min(...SIZES) ? [1, 2] : [1]) {
           const directory = mkdtempSync(path.join(tmpdir(), 'posts-bench-'));
           const file = path.join(directory, 'app.db');
-          const server = await startService(file, workers);
+          const server = await startService(`file:${file}`, workers);
           try {
+            const seeding = performance.now();
             seed(file, size);
-            const targets = serviceTargets(size).filter((target) => workers === 1 || target.method === 'GET');
+            console.info(`  seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+            const targets =
+              workers === 1
+                ? [...serviceTargets(size), ...searchTargets(size)]
+                : serviceTargets(size).filter((target) => target.method === 'GET');
             for (const target of targets)
-              record(target.label, size, workers, await measure(PORT, server.pid!, target));
+              record(target.label, 'sqlite', size, workers, await measure(PORT, server.pid!, target));
+            if (workers === 1) await helloWhileSearching(server.pid!, 'sqlite', size);
           } finally {
             await stop(server);
             rmSync(directory, { recursive: true, force: true });
+          }
+        }
+        if (POSTGRES_URL) {
+          const database = await postgresDatabase(size);
+          const server = await startService(database.url, 1);
+          try {
+            await database.seed();
+            const targets = [
+              ...serviceTargets(size).filter((target) => target.method === 'GET'),
+              ...searchTargets(size),
+            ];
+            for (const target of targets)
+              record(target.label, 'postgres', size, 1, await measure(PORT, server.pid!, target));
+            await helloWhileSearching(server.pid!, 'postgres', size);
+          } finally {
+            await stop(server);
+            await database.drop();
           }
         }
       }
@@ -357,25 +460,19 @@ function printTable() {
     p99: median(row.samples.map((sample) => sample.p99)),
     cpu: median(row.samples.map((sample) => sample.cpuMicros)),
   });
-  const floorOf = (size: number) =>
-    figure(rows.find((row) => row.label === FLOOR.label && row.size === size)!);
-  const header = [
-    'endpoint',
-    'posts',
-    'workers',
-    'req/s',
-    'p99 ms',
-    'CPU µs/req',
-    'vs floor',
-    `vs ${smallest.toLocaleString('en')} posts`,
-  ];
+  const find = (label: string, backend: Backend, size: number, workers = 1) =>
+    rows.find(
+      (row) => row.label === label && row.backend === backend && row.size === size && row.workers === workers,
+    );
+  const floorOf = (size: number) => figure(find(FLOOR.label, 'sqlite', size)!);
+  const header = ['endpoint', 'database', 'posts', 'workers', 'req/s', 'p99 ms', 'CPU µs/req', 'vs floor'];
+  header.push(`vs ${smallest.toLocaleString('en')} posts`);
   const table = rows.map((row) => {
     const { perSecond, p99, cpu } = figure(row);
-    const same = rows.find(
-      (other) => other.label === row.label && other.workers === row.workers && other.size === smallest,
-    );
+    const same = find(row.label, row.backend, smallest, row.workers);
     return [
       row.label,
+      row.label.startsWith('bare') ? '' : row.backend,
       row.size.toLocaleString('en'),
       String(row.workers),
       perSecond.toFixed(0),
@@ -390,6 +487,31 @@ function printTable() {
   );
   for (const cells of [header, ...table])
     console.info(cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  '));
+
+  console.info('');
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    for (const size of SIZES) {
+      const alone = find(HELLO_ALONE, backend, size);
+      const searching = find(HELLO_SEARCHING, backend, size);
+      if (alone && searching) {
+        console.info(
+          `${backend}, ${size.toLocaleString('en')} posts: /api/hello p99 while 4 clients search = ` +
+            `${(figure(searching).p99 / figure(alone).p99).toFixed(2)}× its p99 alone`,
+        );
+      }
+    }
+  }
+  const one = find('GET /api/posts/{id}', 'sqlite', smallest);
+  const two = find('GET /api/posts/{id}', 'sqlite', smallest, 2);
+  if (one && two) {
+    const gets = rows.filter((row) => row.workers === 2);
+    const ratios = gets.map(
+      (row) => figure(row).perSecond / figure(find(row.label, row.backend, row.size)!).perSecond,
+    );
+    console.info(
+      `WEB_CONCURRENCY=2 served ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× the GET requests of 1 worker`,
+    );
+  }
 }
 
 void main();
