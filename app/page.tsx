@@ -32,7 +32,10 @@ export default async function HomePage({
         Questions? Use the <Link href="/contact">contact form</Link>.
       </p>
       {page.items.length === 0 ? (
-        <p>No posts yet.</p>
+        <p>
+          No posts yet. Create one with <code>POST /api/posts</code>, or run <code>npm run db:seed</code> for
+          demo posts.
+        </p>
       ) : (
         <ul className="post-list">
           {page.items.map(({ post }) => (

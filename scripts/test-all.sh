@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command (`npm run test:all`): install what the tests need on a fresh machine, then run
-# lint, typecheck, formatting, the workflow lint and the whole suite. .ci/run calls exactly this, and
-# .github/workflows/ci.yml runs the same npm scripts in the same order (test/workflow.test.ts checks).
+# The README's test command (`npm run test:all`), and what .ci/run calls: installs what the tests need (a
+# browser, the npm packages when the lockfile changed), then lint, typecheck, formatting, the CI workflow's
+# lint, the unit and integration tests (`npm test`) and the end-to-end suite (`npm run test:e2e`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
 
 # A browser for Playwright: $CHROMIUM_PATH, Debian's chromium, or Playwright's own download elsewhere.
 if [[ -z "${CHROMIUM_PATH:-}" && ! -x /usr/bin/chromium ]]; then
@@ -17,8 +18,7 @@ if [[ -z "${CHROMIUM_PATH:-}" && ! -x /usr/bin/chromium ]]; then
   fi
 fi
 
-echo "== npm ci"
-npm ci --no-audit --no-fund
+node scripts/up-to-date.mjs install
 
 echo "== lint, typecheck, formatting, the CI workflow"
 npm run -s lint
@@ -26,4 +26,7 @@ npm run -s typecheck
 npm run -s format:check
 npm run -s lint:workflow
 
+echo "== unit and integration tests"
 npm test
+
+npm run -s test:e2e

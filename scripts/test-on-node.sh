@@ -22,6 +22,6 @@ echo "node $(node -v)"
 git clone -q "$root" "$work/repo"
 cd "$work/repo"
 npm ci --no-audit --no-fund --loglevel=error
-npm run -s test:unit
+npm test
 npm run -s build
-E2E_PORT="${E2E_PORT:-3260}" npm run -s test:e2e:sqlite
+npm run -s test:e2e:sqlite
