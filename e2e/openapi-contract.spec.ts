@@ -38,7 +38,8 @@ const JSON_BODY = { 'Content-Type': 'application/json' };
 const NO_TOKEN = { Authorization: '' };
 const WRONG_TOKEN = { Authorization: 'Bearer not-the-token-0123456789' };
 const NO_SUCH_POST = 999_999_999_999;
-const TOO_LARGE = JSON.stringify({ title: 'Too large', body: 'x'.repeat(70 * 1024) });
+// Over every route's cap (256 KiB for posts).
+const TOO_LARGE = JSON.stringify({ title: 'Too large', body: 'x'.repeat(300 * 1024) });
 
 const newPostBody = () => ({ title: `Contract ${randomUUID()}`, body: 'A body.', author: 'Contract' });
 const exchange = (

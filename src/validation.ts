@@ -33,77 +33,120 @@ export function validate<TSchema extends v.GenericSchema>(
   const errors: FieldErrors = Object.create(null) as FieldErrors;
   for (const key of Object.keys(input)) {
     if (known.has(key)) continue;
-    errors[key] = [
+    if (Object.keys(errors).length >= MAX_FIELD_ERRORS) break;
+    errors[bounded(key)] = [
       serverOwned.includes(key) ? 'is set by the server and cannot be written' : 'is not a known field',
     ];
   }
-  const result = v.safeParse(schema, input);
-  if (!result.success) Object.assign(errors, fieldErrors(result.issues));
+  // One message per field: the first rule a value breaks is the one to fix.
+  const result = v.safeParse(schema, input, { abortPipeEarly: true });
+  if (!result.success) {
+    for (const [key, messages] of Object.entries(fieldErrors(result.issues))) {
+      if (Object.keys(errors).length < MAX_FIELD_ERRORS) errors[key] = messages;
+    }
+  }
   if (!result.success || Object.keys(errors).length > 0) return { success: false, errors };
   return { success: true, output: result.output };
 }
 
-/** Valibot issues as `{ field: [messages] }`; form-level issues go under `$`. */
+/** At most this many fields are reported, and no field name or message longer than this is echoed. */
+const MAX_FIELD_ERRORS = 20;
+const MAX_ECHO = 100;
+const bounded = (text: string) => (text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text);
+
+/** Valibot issues as `{ field: [message] }`, one message per field; form-level issues go under `$`. */
 export function fieldErrors(issues: readonly v.BaseIssue<unknown>[]): FieldErrors {
-  // An object schema reports a missing key as "Invalid key: Expected "title" but received undefined".
-  const worded = issues.map((issue) =>
-    issue.type === 'object' && issue.input === undefined && issue.path?.length
-      ? { ...issue, message: 'is required' }
-      : issue,
-  );
-  const flat = v.flatten(worded as [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]);
   const errors: FieldErrors = Object.create(null) as FieldErrors;
-  if (flat.root) errors.$ = flat.root;
-  for (const [key, messages] of Object.entries(flat.nested ?? {})) {
-    if (messages) errors[key] = messages;
+  for (const issue of issues) {
+    const key = issue.path?.length ? bounded(issue.path.map((item) => String(item.key)).join('.')) : '$';
+    if (key in errors) continue;
+    if (Object.keys(errors).length >= MAX_FIELD_ERRORS) break;
+    // An object schema reports a missing key as "Invalid key: Expected "title" but received undefined".
+    const missing = issue.type === 'object' && issue.input === undefined && issue.path?.length;
+    errors[key] = [missing ? 'is required' : bounded(issue.message)];
   }
   return errors;
 }
 
-const CONTROL_CHARACTER = /\p{Cc}/u;
+/**
+ * Lengths count characters as JSON Schema's minLength and maxLength do: Unicode code points, so an emoji is
+ * one character (it is two UTF-16 units to JavaScript's `length`). A validation of its own type, which the
+ * API description (src/openapi/json-schema.ts) writes as minLength and maxLength.
+ */
+export function codePointLength(min: number, max: number) {
+  return {
+    ...v.check<string, (issue: v.CheckIssue<string>) => string>(
+      (value) => {
+        let count = 0;
+        for (const _ of value) if (++count > max) return false;
+        return count >= min;
+      },
+      (issue) =>
+        [...issue.input].length < min
+          ? min === 1
+            ? 'must not be empty'
+            : `must be at least ${min} characters`
+          : `must be at most ${max} characters`,
+    ),
+    type: 'code_point_length' as const,
+    bounds: { min, max },
+  };
+}
 
 /** Lone UTF-16 surrogates cannot be stored as UTF-8 text by either database. */
 const wellFormed = v.check<string, string>(
   (value) => value.isWellFormed(),
-  'must be valid Unicode text (it has an unpaired surrogate)',
+  'must be valid Unicode text, without unpaired surrogates',
 );
 
 /**
- * PostgreSQL's text type refuses NUL. Single-line text allows no control characters at all, so no CR/LF
- * reaches a header, a log line or an email.
+ * Which characters a text allows, also as a JSON Schema pattern. PostgreSQL's text type refuses NUL.
+ * Single-line text allows no control characters at all, so no CR/LF reaches a header, a log line or an email.
  */
 function allowedCharacters(singleLine: boolean) {
-  return singleLine
-    ? v.check<string, string>(
-        (value) => !CONTROL_CHARACTER.test(value),
-        'must be a single line of text without control characters',
-      )
-    : v.check<string, string>((value) => !value.includes('\u0000'), 'must not contain NUL characters');
+  const [rule, pattern, message] = singleLine
+    ? [/^\P{Cc}*$/u, '^\\P{Cc}*$', 'must be a single line of text without control characters']
+    : [/^[^\u0000]*$/u, '^[^\\u0000]*$', 'must not contain NUL characters'];
+  return {
+    ...v.check<string, string>((value) => rule.test(value), message),
+    type: 'characters' as const,
+    pattern,
+  };
 }
 
 /**
- * A string field with a length range, checked after trimming when `trim` is set. The description comes right
- * after the type so that the API description (src/openapi) can append what the later checks require.
+ * A string field with a length range in characters, checked after trimming when `trim` is set. The
+ * description comes right after the type so that the API description can append what later checks require.
  */
 export function text(
   min: number,
   max: number,
   options: { trim?: boolean; singleLine?: boolean; description?: string } = {},
 ) {
-  const minLength = v.minLength<string, number, string>(
-    min,
-    min === 1 ? 'must not be empty' : `must be at least ${min} characters`,
-  );
-  const maxLength = v.maxLength<string, number, string>(max, `must be at most ${max} characters`);
+  const length = codePointLength(min, max);
   const characters = allowedCharacters(options.singleLine ?? false);
   const string =
     options.description === undefined
       ? v.string('must be a string')
       : v.pipe(v.string('must be a string'), v.description(options.description));
   return options.trim
-    ? v.pipe(string, v.trim(), minLength, maxLength, wellFormed, characters)
-    : v.pipe(string, minLength, maxLength, wellFormed, characters);
+    ? v.pipe(string, v.trim(), length, wellFormed, characters)
+    : v.pipe(string, length, wellFormed, characters);
 }
+
+/**
+ * An email address: the same rule for the service and for the document's `pattern` (a dot in the domain:
+ * `0@com` is refused by both).
+ */
+export const Email = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  codePointLength(3, 254),
+  v.regex(
+    /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/,
+    'must be a valid email address',
+  ),
+);
 
 /** Text with something besides white space. An empty string is left to the length check, so it gets one message. */
 export const notBlank = v.check<string, string>(
@@ -154,7 +197,7 @@ export const pagingEntries = {
     v.pipe(
       v.string(),
       v.description('Where the page starts. Opaque: copy it from the previous page\'s `Link: rel="next"`.'),
-      v.maxLength(200, 'is not one this server issued'),
+      v.regex(/^[A-Za-z0-9_-]{1,200}$/, 'is not one this server issued'),
     ),
   ),
 };

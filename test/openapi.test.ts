@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { JSON_BODY_LIMIT_BYTES } from '../src/http/body';
 import type { RouteHandler } from '../src/http/route';
 import {
   buildOpenApiDocument,
@@ -93,6 +94,32 @@ describe('the OpenAPI document, built from the route files', () => {
         if (declaration.params || declaration.query || declaration.body) has(400);
         if (declaration.body) [413, 415, 422].forEach(has);
         if (declaration.database !== false) has(503);
+      }
+    }
+  });
+
+  test('the largest valid body fits under its operation’s cap, every character escaped', () => {
+    for (const { pattern, operations: declared } of routes) {
+      for (const [method, declaration] of Object.entries(declared)) {
+        if (!declaration.body) continue;
+        const schema =
+          document.paths[openApiPath(pattern)]?.[method.toLowerCase() as 'post']?.requestBody?.content[
+            'application/json'
+          ]?.schema;
+        const name = String(schema?.$ref).replace('#/components/schemas/', '');
+        const properties = (document.components.schemas[name]?.properties ?? {}) as Record<
+          string,
+          { maxLength?: number }
+        >;
+        // {"key":"…",…}: each character as an escaped surrogate pair (\ud83d\ude00, 12 bytes), the worst JSON has.
+        const largest =
+          2 +
+          Object.entries(properties).reduce(
+            (total, [key, property]) => total + key.length + 6 + (property.maxLength ?? 0) * 12,
+            0,
+          );
+        const cap = declaration.bodyLimit ?? JSON_BODY_LIMIT_BYTES;
+        assert.ok(largest <= cap, `${method} ${pattern}: ${largest} bytes > ${cap}`);
       }
     }
   });

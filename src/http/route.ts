@@ -54,6 +54,8 @@ export interface Operation<
   headers?: Headers;
   /** A JSON body; `serverOwned` fields are refused by name ("is set by the server"). */
   body?: Body;
+  /** The largest body read, in bytes (default JSON_BODY_LIMIT_BYTES); more is refused with 413. */
+  bodyLimit?: number;
   serverOwned?: readonly string[];
   /** The answers particular to this operation; those implied by the parts above are added by the document. */
   responses: Readonly<Record<number, ResponseSpec>>;
@@ -144,7 +146,7 @@ async function serve(operation: AnyOperation, request: Request, context: RouteCo
       body: undefined as unknown,
     };
     if (operation.body) {
-      const bytes = await readBodyBytes(request, JSON_BODY_LIMIT_BYTES);
+      const bytes = await readBodyBytes(request, operation.bodyLimit ?? JSON_BODY_LIMIT_BYTES);
       body.read = true;
       input.body = parseBody(operation.body, decodeJson(bytes), operation.serverOwned);
     }

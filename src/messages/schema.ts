@@ -1,10 +1,10 @@
 import * as v from 'valibot';
-import { Id, Timestamp, notBlank, pagingEntries, text } from '../validation';
+import { Email, Id, Timestamp, notBlank, pagingEntries, text } from '../validation';
 
 /** The contact form, shared by `POST /api/submit-form` and the /contact Server Action. */
 export const ContactMessageInput = v.object({
   name: text(1, 100, { trim: true, singleLine: true }),
-  email: v.pipe(text(3, 254, { trim: true, singleLine: true }), v.email('must be a valid email address')),
+  email: Email,
   message: v.pipe(text(1, 5_000), notBlank),
 });
 

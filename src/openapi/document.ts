@@ -104,7 +104,8 @@ function impliedResponses(operation: AnyOperation): Record<number, ResponseSpec>
     };
   }
   if (operation.body) {
-    responses[413] = { description: `The body is larger than ${JSON_BODY_LIMIT_BYTES / 1024} KiB.` };
+    const limit = operation.bodyLimit ?? JSON_BODY_LIMIT_BYTES;
+    responses[413] = { description: `The body is larger than ${limit / 1024} KiB.` };
     responses[415] = {
       description: 'The body is not declared as JSON in UTF-8 (`Content-Type: application/json`).',
       headers: ['Accept-Post'],
@@ -254,7 +255,8 @@ const DESCRIPTION = `Posts and contact messages, on SQLite or PostgreSQL. Genera
 
 - **Errors** are RFC 9457 problem details (\`application/problem+json\`): \`type\`, \`title\`, \`status\`, \`detail\`, and for validation failures \`errors\` (field → messages).
 - **Methods**: a method a path does not serve is answered with **405**, an \`Allow\` header and a problem body; \`OPTIONS\` answers **204** with \`Allow\`; \`HEAD\` answers like \`GET\` without a body. An unknown \`/api\` path is a problem **404**.
-- **Bodies** are JSON (\`Content-Type: application/json\`, UTF-8) of at most ${JSON_BODY_LIMIT_BYTES / 1024} KiB; fields a schema does not name are refused (**422**) by name.
+- **Bodies** are JSON (\`Content-Type: application/json\`, UTF-8), up to a size given by each operation's 413 (large enough for its largest valid body, every character escaped); fields a schema does not name are refused (**422**) by name. At most 20 fields are reported.
+- **Lengths** count characters (Unicode code points), as JSON Schema's \`maxLength\` does.
 - **Paging** is by cursor: follow the \`Link: <…>; rel="next"\` header.`;
 
 /** The whole document, from the routes' declarations. */

@@ -40,9 +40,22 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>
       if (valibotAction.type === 'trim') {
         return withNote(jsonSchema, 'Surrounding white space is removed before the length is checked.');
       }
-      const message = (valibotAction as { message?: unknown }).message;
-      if (valibotAction.type === 'check' && typeof message === 'string') {
-        return withNote(jsonSchema, asSentence(message));
+      const action = valibotAction as {
+        type: string;
+        message?: unknown;
+        bounds?: unknown;
+        pattern?: string;
+      };
+      // The service's own validations (src/validation.ts), in the keywords that say the same.
+      if (action.type === 'code_point_length') {
+        const { min, max } = action.bounds as { min: number; max: number };
+        return { ...jsonSchema, minLength: min, maxLength: max };
+      }
+      if (action.type === 'characters' && typeof action.message === 'string') {
+        return withNote({ ...jsonSchema, pattern: action.pattern }, asSentence(action.message));
+      }
+      if (action.type === 'check' && typeof action.message === 'string') {
+        return withNote(jsonSchema, asSentence(action.message));
       }
       return undefined;
     },

@@ -15,6 +15,12 @@ const Author = v.nullable(
   }),
 );
 
+/**
+ * The largest post body read: the largest valid post, every character written as an escaped surrogate pair
+ * (12 bytes: 20,300 characters are 243,600 bytes), fits; test/openapi.test.ts checks it against the schemas.
+ */
+export const POST_BODY_LIMIT_BYTES = 256 * 1024;
+
 /** Fields that the server sets; a body that tries to write them is rejected by name. */
 export const POST_SERVER_OWNED_FIELDS = ['id', 'createdAt', 'updatedAt'] as const;
 
@@ -35,6 +41,7 @@ export const PostPatch = v.pipe(
     (patch) => Object.values(patch).some((value) => value !== undefined),
     'must change at least one field',
   ),
+  v.metadata({ minProperties: 1 }),
   v.title('PostPatch'),
 );
 

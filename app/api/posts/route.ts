@@ -4,6 +4,7 @@ import { postLocation, postResponse } from '@/src/http/posts';
 import { operation, route } from '@/src/http/route';
 import {
   IdempotencyKeyHeader,
+  POST_BODY_LIMIT_BYTES,
   POST_SERVER_OWNED_FIELDS,
   Post,
   PostInput,
@@ -44,6 +45,7 @@ const create = operation({
   headers: v.object({ 'Idempotency-Key': v.optional(IdempotencyKeyHeader) }),
   body: PostInput,
   serverOwned: POST_SERVER_OWNED_FIELDS,
+  bodyLimit: POST_BODY_LIMIT_BYTES,
   responses: {
     201: {
       description: 'The post was created (or, for a repeated Idempotency-Key, had been).',

@@ -2,7 +2,14 @@ import * as v from 'valibot';
 import { etagFor, IfMatch, IfNoneMatch, ifNoneMatchHits, versionsAcceptedByIfMatch } from '@/src/http/etag';
 import { postResponse } from '@/src/http/posts';
 import { operation, route } from '@/src/http/route';
-import { POST_SERVER_OWNED_FIELDS, Post, PostInput, PostPatch, PostPath } from '@/src/posts/schema';
+import {
+  POST_BODY_LIMIT_BYTES,
+  POST_SERVER_OWNED_FIELDS,
+  Post,
+  PostInput,
+  PostPatch,
+  PostPath,
+} from '@/src/posts/schema';
 import { changePost, deletePost, readPost } from '@/src/posts/service';
 
 const noSuchPost = { 404: { description: 'No post has this id.' } };
@@ -52,6 +59,7 @@ function change(
     headers: ifMatch,
     body,
     serverOwned: POST_SERVER_OWNED_FIELDS,
+    bodyLimit: POST_BODY_LIMIT_BYTES,
     responses: {
       200: { description: 'The post as it is now.', body: Post, headers: ['ETag'] },
       ...noSuchPost,

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ContactSubmission } from '../src/messages/schema';
+import { PostInput } from '../src/posts/schema';
+import { validate } from '../src/validation';
+
+const post = (fields: Record<string, unknown>) => validate(PostInput, { title: 'T', body: 'B', ...fields });
+/** The field errors of a failed validation, as a plain object. */
+const errorsOf = (result: ReturnType<typeof validate>) => (result.success ? undefined : { ...result.errors });
+
+describe('validation', () => {
+  test('lengths count characters (code points): 200 emoji make a valid title, 201 do not', () => {
+    assert.equal(post({ title: '😀'.repeat(150) }).success, true);
+    assert.equal(post({ title: '😀'.repeat(200) }).success, true);
+    const tooLong = post({ title: '😀'.repeat(201) });
+    assert.deepEqual(errorsOf(tooLong), {
+      title: ['must be at most 200 characters'],
+    });
+    assert.equal(post({ body: '👨‍👩‍👧'.repeat(4000) }).success, true); // 5 code points each: 20,000
+    assert.equal(post({ body: '👨‍👩‍👧'.repeat(4000) + 'x' }).success, false);
+  });
+
+  test('one message per field: the first rule a value breaks', () => {
+    const result = validate(ContactSubmission, { name: '', email: '', message: 'Hi' });
+    assert.deepEqual(errorsOf(result), {
+      name: ['must not be empty'],
+      email: ['must be at least 3 characters'],
+    });
+    const invalid = validate(ContactSubmission, { name: 'N', email: '0@com', message: 'Hi' });
+    assert.deepEqual(errorsOf(invalid), {
+      email: ['must be a valid email address'],
+    });
+  });
+
+  test('errors are bounded: at most 20 fields, no name or message echoed past 100 characters', () => {
+    const unknown = Object.fromEntries(
+      Array.from({ length: 10_000 }, (_, index) => [`${index}${'k'.repeat(500)}`, 1]),
+    );
+    const result = validate(PostInput, { title: 'T', body: 'B', ...unknown });
+    assert.equal(result.success, false);
+    const errors = result.success ? {} : result.errors;
+    assert.equal(Object.keys(errors).length, 20);
+    for (const [name, messages] of Object.entries(errors)) {
+      assert.ok(name.length <= 101, name);
+      assert.equal(messages.length, 1);
+    }
+    assert.ok(JSON.stringify(errors).length < 4_000);
+  });
+});
