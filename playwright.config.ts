@@ -41,7 +41,8 @@ export default defineConfig({
     {
       name: 'chromium',
       use: { ...devices['Desktop Chrome'] },
-      testIgnore: /(uploads|search-scale)\.spec\.ts/,
+      // The topology's own tests run in `npm run test:topology` (playwright.topology.config.ts).
+      testIgnore: [/(uploads|search-scale)\.spec\.ts/, /\/topology\//],
     },
     // Memory and latency bounds, measured once the rest of the suite has finished, one at a time, on an
     // otherwise idle machine.

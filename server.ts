@@ -9,7 +9,8 @@ import { ConfigError, readConfig, type Config } from './src/config';
 import { problemJson } from './src/http/problem-json';
 import { lifecycle } from './src/lifecycle';
 import { logWhenDone } from './src/server/access-log';
-import { prepareRequest, type Refusal } from './src/server/requests';
+import { isApiPath, prepareRequest, type Refusal } from './src/server/requests';
+import { replaceFailures, withoutRouterVary, type Replacement } from './src/server/responses';
 
 /** Sent on every answer, Next.js's own (redirects, its 404 and 500 pages) included. */
 const SECURITY_HEADERS = {
@@ -55,6 +56,30 @@ function configured(): Config {
     console.error(`[service] configuration error: ${error.message}`);
     process.exit(1);
   }
+}
+
+/**
+ * A form post (a Server Action call) that Next.js refused in its own format: a request it could not decode
+ * (a malformed body, an action id of another build) is the client's fault, so a 4xx problem, never a 500; the cause, if any, is in the log Next.js wrote. The proxy's own problem answers are kept as they are.
+ */
+function failedFormPost(requestId: string) {
+  return (status: number, contentType: string): Replacement | undefined => {
+    if (status < 400 || contentType.startsWith('application/problem+json')) return undefined;
+    if (status === 409) {
+      // Next.js's answer to an action id this build does not have: a page from an earlier deployment.
+      return {
+        status,
+        detail: 'This form is from an earlier version of the site; reload the page and send it again.',
+      };
+    }
+    if (status === 413) return { status, detail: 'The form is larger than this page accepts.' };
+    if (status >= 500)
+      console.warn(`[service] a form post failed with ${status}, answered 400 (${requestId})`);
+    return {
+      status: status >= 500 ? 400 : status,
+      detail: 'The form could not be read; reload the page and send it again.',
+    };
+  };
 }
 
 function refuse(response: ServerResponse, { status, detail, headers }: Refusal): void {
@@ -127,9 +152,13 @@ async function serve(config: Config): Promise<void> {
       logWhenDone(request, response, prepared.requestId, settings.logFormat);
       response.setHeader('X-Request-Id', prepared.requestId);
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-      if (prepared.refusal) return refuse(response, prepared.refusal);
+      if (settings.hstsMaxAgeSeconds > 0)
+        response.setHeader('Strict-Transport-Security', `max-age=${settings.hstsMaxAgeSeconds}`);
       if (request.headers['content-length'] || request.headers['transfer-encoding'])
         lingerOnClose(request.socket);
+      if (prepared.refusal) return refuse(response, prepared.refusal);
+      if (isApiPath((request.url ?? '/').split('?')[0] as string)) withoutRouterVary(response);
+      else if (request.method === 'POST') replaceFailures(response, failedFormPost(prepared.requestId));
       if (lifecycle().draining) response.shouldKeepAlive = false;
       void handle(request, response);
     },

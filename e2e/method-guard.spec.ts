@@ -97,5 +97,6 @@ test('TRACE gets the method guard’s answer, not the 500 Next.js would give', a
   expect((await trace(baseURL as string, '/api/nowhere')).status).toBe(404);
   const onPage = await trace(baseURL as string, '/contact');
   expect(onPage.status).toBe(405);
-  expect(onPage.headers['allow']).toBe('GET, HEAD, POST');
+  expect(onPage.headers['allow']).toBe('GET, HEAD, OPTIONS, POST');
+  expect(onPage.headers['content-type']).toBe('application/problem+json');
 });

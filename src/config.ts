@@ -121,7 +121,44 @@ const Environment = v.object({
     ),
     '0',
   ),
+  /**
+   * Browser origins (other sites) that may read the public API and, with the token, write posts; the
+   * contact form and messages stay same-origin whatever this says.
+   */
+  CORS_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((list) => list.split(/[\s,]+/).filter(Boolean)),
+      v.check(
+        (origins) => origins.every(isOrigin),
+        'CORS_ORIGINS must be origins separated by commas, each a scheme, host and optional port with no ' +
+          'path, for example https://app.example.com,http://localhost:5173',
+      ),
+      v.transform((origins) => origins.map((origin) => new URL(origin).origin)),
+    ),
+  ),
+  /** Strict-Transport-Security max-age, for a service only reached over HTTPS; unset or 0 sends none. */
+  HSTS_MAX_AGE_SECONDS: v.optional(
+    wholeNumber(
+      0,
+      63_072_000,
+      'HSTS_MAX_AGE_SECONDS must be a whole number of seconds, 0 to 63072000 (2 years).',
+    ),
+    '0',
+  ),
 });
+
+/** `https://host[:port]`: what a browser sends as Origin (a path, query or user name is a mistake). */
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    ['http:', 'https:'].includes(url.protocol) &&
+    /^https?:\/\/[^/?#@]+\/?$/i.test(value) &&
+    url.username === '' &&
+    url.password === ''
+  );
+}
 
 /** What only the Node.js server (server.ts) uses: sockets, processes and logs. */
 export interface ServerConfig {
@@ -138,6 +175,8 @@ export interface ServerConfig {
   /** How long a shutdown then waits for requests in flight before it closes their connections. */
   shutdownGraceMs: number;
   logFormat: 'text' | 'json';
+  /** Strict-Transport-Security max-age in seconds; 0 sends no such header. */
+  hstsMaxAgeSeconds: number;
 }
 
 export interface Config {
@@ -149,6 +188,8 @@ export interface Config {
   contactRateLimit: RateLimit;
   /** Reverse proxies in front of the service that append to X-Forwarded-For (see clientAddress). */
   trustedProxies: number;
+  /** Origins of other sites allowed to call the public API from a browser (CORS); empty for none. */
+  corsOrigins: ReadonlySet<string>;
 }
 
 export class ConfigError extends Error {
@@ -194,11 +235,13 @@ export function readConfig(environment: Record<string, string | undefined> = pro
       shutdownDelayMs: output.SHUTDOWN_DELAY_SECONDS * 1000,
       shutdownGraceMs: output.SHUTDOWN_GRACE_SECONDS * 1000,
       logFormat: output.LOG_FORMAT,
+      hstsMaxAgeSeconds: output.HSTS_MAX_AGE_SECONDS,
     },
     database: databaseConfig(output.DATABASE_URL, output.DATABASE_POOL_MAX, output.SQLITE_SYNCHRONOUS),
     apiToken: output.API_TOKEN,
     contactRateLimit: output.CONTACT_RATE_LIMIT,
     trustedProxies: output.TRUSTED_PROXIES,
+    corsOrigins: new Set(output.CORS_ORIGINS ?? []),
   };
 }
 

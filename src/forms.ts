@@ -29,6 +29,27 @@ export function formText<Field extends string>(
   return values;
 }
 
+/**
+ * The most of each typed value sent back: twice the longest field's limit, so that text a little too long
+ * comes back whole to be shortened, and a flood of megabytes does not come back at all.
+ */
+export const ECHOED_VALUE_LIMIT = 10_000;
+
+function echoed<Field extends string>(
+  values: Partial<Record<Field, string>>,
+): Partial<Record<Field, string>> {
+  const bounded: Partial<Record<Field, string>> = {};
+  for (const [name, value] of Object.entries(values) as [Field, string | undefined][]) {
+    // Cut by code points, so that a character is never split in half.
+    bounded[name] =
+      value &&
+      Array.from(value.slice(0, 2 * ECHOED_VALUE_LIMIT))
+        .slice(0, ECHOED_VALUE_LIMIT)
+        .join('');
+  }
+  return bounded;
+}
+
 /** A submission the schema refused: each field's messages beside the field, and what was typed kept. */
 export function invalidFormState<Field extends string>(
   errors: FieldErrors,
@@ -38,7 +59,7 @@ export function invalidFormState<Field extends string>(
   // without a prototype (see validate).
   return {
     status: 'error',
-    values,
+    values: echoed(values),
     errors: { ...errors },
     message: 'Some fields need correcting; see the message next to each.',
   };
@@ -57,12 +78,12 @@ export function failedFormState<Field extends string>(
   if (outcome) {
     if (outcome.outcome === 'unavailable')
       console.error('[form] the database is unavailable:', outcome.cause ?? '');
-    return { status: 'error', values, message: outcome.message };
+    return { status: 'error', values: echoed(values), message: outcome.message };
   }
   console.error('[form] submission failed:', error);
   return {
     status: 'error',
-    values,
+    values: echoed(values),
     message: 'Something went wrong on our side and nothing was sent; please try again in a moment.',
   };
 }

@@ -160,6 +160,33 @@ describe('configuration', () => {
         /TRUSTED_PROXIES/.test(error.message),
     );
   });
+
+  test('CORS_ORIGINS: origins as browsers send them; a path, a wildcard or a user name is refused', () => {
+    assert.deepEqual(readConfig({}).corsOrigins, new Set());
+    assert.deepEqual(
+      readConfig({ CORS_ORIGINS: 'https://App.Example.com, http://localhost:5173/ https://a.example:443' })
+        .corsOrigins,
+      new Set(['https://app.example.com', 'http://localhost:5173', 'https://a.example']),
+    );
+    for (const bad of [
+      '*',
+      'app.example.com',
+      'https://app.example.com/path',
+      'ftp://x.example',
+      'https://u@x.example',
+    ]) {
+      assert.throws(() => readConfig({ CORS_ORIGINS: bad }), configError('CORS_ORIGINS'), bad);
+    }
+  });
+
+  test('HSTS_MAX_AGE_SECONDS: none by default, up to two years', () => {
+    assert.equal(readConfig({}).server.hstsMaxAgeSeconds, 0);
+    assert.equal(readConfig({ HSTS_MAX_AGE_SECONDS: '31536000' }).server.hstsMaxAgeSeconds, 31_536_000);
+    assert.throws(
+      () => readConfig({ HSTS_MAX_AGE_SECONDS: '63072001' }),
+      configError('HSTS_MAX_AGE_SECONDS'),
+    );
+  });
 });
 
 describe('what a database error means', () => {

@@ -70,3 +70,25 @@ describe('prepareRequest', () => {
     assert.equal(prepareRequest(incoming('GET', '/api/posts?q=100%'), 0).refusal, undefined);
   });
 });
+
+describe('page bodies, checked before Next.js reads them', () => {
+  const refusal = (method: string, url: string, headers: Record<string, string> = {}) =>
+    prepareRequest(incoming(method, url, headers), 0).refusal;
+
+  test('a form of up to 1 MiB passes; more is 413, and a body without Content-Length is 411', () => {
+    assert.equal(refusal('POST', '/contact', { 'content-length': String(1024 * 1024) }), undefined);
+    assert.equal(refusal('POST', '/contact', { 'content-length': String(1024 * 1024 + 1) })?.status, 413);
+    assert.equal(refusal('POST', '/contact', { 'transfer-encoding': 'chunked' })?.status, 411);
+  });
+
+  test('the API reads and caps its own bodies', () => {
+    assert.equal(refusal('POST', '/api/posts', { 'content-length': String(50 * 1024 * 1024) }), undefined);
+    assert.equal(refusal('POST', '/api/posts', { 'transfer-encoding': 'chunked' }), undefined);
+  });
+
+  test('the build’s files are only read', () => {
+    assert.equal(refusal('GET', '/_next/static/chunks/a.js'), undefined);
+    const deleted = refusal('DELETE', '/_next/static/chunks/a.js');
+    assert.deepEqual([deleted?.status, deleted?.headers], [405, { Allow: 'GET, HEAD' }]);
+  });
+});

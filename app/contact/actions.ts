@@ -21,6 +21,8 @@ export async function sendContactMessage(
   _previous: ContactFormState,
   formData: FormData,
 ): Promise<ContactFormState> {
+  // A call crafted by hand may pass anything; thrown, it is answered 400 (see failedFormPost in server.ts).
+  if (!(formData instanceof FormData)) throw new TypeError('The contact action was called without a form.');
   // What was typed goes back into the fields after a failure; the honeypot does not.
   const typed = formText(formData, FIELDS);
   const submission = validate(ContactSubmission, formText(formData, [...FIELDS, CONTACT_HONEYPOT_FIELD]));

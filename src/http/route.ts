@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { UNROUTABLE_METHOD_HEADER } from '../server/requests';
 import { parseBody, parseFields } from './parse';
 import { requireAccess, type Access } from './access';
+import { crossOriginAllowed, preflightResponse, withCors } from './cors';
 import { decodeJson, JSON_BODY_LIMIT_BYTES, readBodyBytes } from './body';
 import { errorToResponse, problemResponse } from './problem';
 
@@ -99,6 +100,9 @@ export function allowedMethods(operations: Operations): string[] {
  */
 export function route(operations: Operations): RouteExports {
   const allow = allowedMethods(operations).join(', ');
+  const crossOriginMethods = allowedMethods(
+    Object.fromEntries(Object.entries(operations).filter(([, served]) => crossOriginAllowed(served.access))),
+  ).filter((method) => method !== 'OPTIONS');
   const notAllowed = (method: string) =>
     problemResponse(405, `${method} is not allowed here; use ${allow}.`, { headers: { Allow: allow } });
 
@@ -109,10 +113,13 @@ export function route(operations: Operations): RouteExports {
       if (method === 'OPTIONS') {
         const unroutable = request.headers.get(UNROUTABLE_METHOD_HEADER);
         if (unroutable) return notAllowed(unroutable);
+        const preflight = preflightResponse(request, crossOriginMethods, allow);
+        if (preflight) return preflight;
         return new Response(null, { status: 204, headers: { Allow: allow } });
       }
       if (!served) return notAllowed(method);
-      const response = await serve(served, request, context);
+      let response = await serve(served, request, context);
+      if (crossOriginAllowed(served.access)) response = withCors(request, response);
       return method === 'HEAD' ? withoutBody(response) : response;
     };
   }

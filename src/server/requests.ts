@@ -9,6 +9,18 @@ export const UNROUTABLE_METHOD_HEADER = 'x-unroutable-method';
 const FORWARDING_HEADERS = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip'];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * The largest body a page takes: a Server Action's form, the same limit as Next.js's own for actions
+ * (`serverActions.bodySizeLimit` in next.config.mjs). Checked here because, for a page, Next.js reads the
+ * whole body into memory before its proxy answers.
+ */
+export const PAGE_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Whether a path is the API's (route files, which read and cap their own bodies) rather than a page's. */
+export function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
 /** What the server answers itself, before Next.js sees the request: a status and a sentence for the client. */
 export interface Refusal {
   status: number;
@@ -76,5 +88,36 @@ export function prepareRequest(
       refusal: { status: 400, detail: 'The path has a malformed percent-encoding (such as %E0%A4%A).' },
     };
   }
+  if (path.startsWith('/_next/') && method !== 'GET' && method !== 'HEAD') {
+    // The build's files and image optimiser, which the proxy does not see: they are only ever read.
+    return {
+      requestId,
+      refusal: {
+        status: 405,
+        detail: `${method} is not allowed here; use GET, HEAD.`,
+        headers: { Allow: 'GET, HEAD' },
+      },
+    };
+  }
+  if (!isApiPath(path)) {
+    const refusal = pageBodyRefusal(headers['content-length'], headers['transfer-encoding']);
+    if (refusal) return { requestId, refusal };
+  }
   return { requestId };
+}
+
+function pageBodyRefusal(
+  contentLength: string | undefined,
+  transferEncoding: string | undefined,
+): Refusal | undefined {
+  if (transferEncoding !== undefined) {
+    return {
+      status: 411,
+      detail: 'A page takes a body only with its Content-Length (as browsers send forms).',
+    };
+  }
+  if (contentLength !== undefined && Number(contentLength) > PAGE_BODY_LIMIT_BYTES) {
+    return { status: 413, detail: `A form posted to a page may be at most ${PAGE_BODY_LIMIT_BYTES} bytes.` };
+  }
+  return undefined;
 }
