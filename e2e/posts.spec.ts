@@ -204,16 +204,22 @@ test.describe('list', () => {
     const response = await request.get(`/api/posts?author=${author}`);
     expect(response.headers()['link']).toBeUndefined();
     expect(await response.json()).toHaveLength(1);
-    const all = await request.get('/api/posts');
-    expect(((await all.json()) as Post[]).length).toBeLessThanOrEqual(20);
-    expect((await request.get('/api/posts?limit=100')).status()).toBe(200);
+    // 21 posts by one author: without a limit, exactly 20 of them, and a Link to the 21st.
+    const many = `many-${randomUUID()}`;
+    for (let index = 0; index < 21; index += 1) await createPost(request, { author: many });
+    const firstPage = await request.get(`/api/posts?author=${many}`);
+    expect(await firstPage.json()).toHaveLength(20);
+    expect(firstPage.headers()['link']).toContain('limit=20');
+    const all = await request.get(`/api/posts?author=${many}&limit=100`);
+    expect(await all.json()).toHaveLength(21);
+    expect(all.headers()['link']).toBeUndefined();
   });
 
   test('limit out of range and bad cursors → 400', async ({ request }) => {
     for (const limit of ['0', '101', '-5', 'ten', '1.5', '']) {
       await expectProblem(await request.get(`/api/posts?limit=${limit}`), 400);
     }
-    for (const cursor of ['nope', 'eyJiZWZvcmUiOi0xfQ', '%00', 'x'.repeat(500)]) {
+    for (const cursor of ['NOPE', 'eyJiZWZvcmUiOi0xfQ', '%00', 'x'.repeat(12), '-1', '']) {
       await expectProblem(await request.get(`/api/posts?cursor=${cursor}`), 400);
     }
   });

@@ -100,23 +100,43 @@ const wellFormed = v.check<string, string>(
 );
 
 /**
- * Which characters a text allows, also as a JSON Schema pattern. PostgreSQL's text type refuses NUL.
- * Single-line text allows no control characters at all, so no CR/LF reaches a header, a log line or an email.
+ * White space as JavaScript's `trim()` and `\s` know it, spelled out so that a JSON Schema pattern means the
+ * same in every regular-expression engine (Python's `\s`, for one, differs).
+ */
+const WHITE_SPACE = '\\t\\n\\v\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF';
+
+/**
+ * Which characters a text allows, also as a JSON Schema pattern (in explicit ranges rather than `\p{Cc}`,
+ * which not every engine knows). PostgreSQL's text type refuses NUL. Single-line text allows no control
+ * characters at all, so no CR/LF reaches a header, a log line or an email.
  */
 function allowedCharacters(singleLine: boolean) {
-  const [rule, pattern, message] = singleLine
-    ? [/^\P{Cc}*$/u, '^\\P{Cc}*$', 'must be a single line of text without control characters']
-    : [/^[^\u0000]*$/u, '^[^\\u0000]*$', 'must not contain NUL characters'];
+  const [allowed, message] = singleLine
+    ? ['[^\\u0000-\\u001F\\u007F-\\u009F]', 'must be a single line of text without control characters']
+    : ['[^\\u0000]', 'must not contain NUL characters'];
+  const rule = new RegExp(`^${allowed}*$`);
   return {
     ...v.check<string, string>((value) => rule.test(value), message),
     type: 'characters' as const,
-    pattern,
+    pattern: `^${allowed}*$`,
   };
 }
 
 /**
- * A string field with a length range in characters, checked after trimming when `trim` is set. The
- * description comes right after the type so that the API description can append what later checks require.
+ * Text with something besides white space. An empty string is left to the length check, so it gets one
+ * message. In the API description, a lookahead added to the field's pattern.
+ */
+export const notBlank = {
+  ...v.check<string, string>((value) => value.length === 0 || value.trim().length > 0, 'must not be blank'),
+  type: 'not_blank' as const,
+  lookahead: `(?=[\\s\\S]*[^${WHITE_SPACE}])`,
+};
+
+/**
+ * A string field with a length range in characters. With `trim`, it must not be blank and surrounding white
+ * space is removed before it is stored; every check applies to the text as sent, so that the document's
+ * maxLength and pattern say exactly what is accepted. The description comes right after the type so that
+ * the API description can append what later checks require.
  */
 export function text(
   min: number,
@@ -130,28 +150,21 @@ export function text(
       ? v.string('must be a string')
       : v.pipe(v.string('must be a string'), v.description(options.description));
   return options.trim
-    ? v.pipe(string, v.trim(), length, wellFormed, characters)
+    ? v.pipe(string, length, wellFormed, characters, notBlank, v.trim())
     : v.pipe(string, length, wellFormed, characters);
 }
 
 /**
  * An email address: the same rule for the service and for the document's `pattern` (a dot in the domain:
- * `0@com` is refused by both).
+ * `0@com` is refused by both), in ASCII classes that mean the same in every engine. Browsers remove
+ * surrounding white space from an email field themselves; the API takes the address exactly.
  */
+const EMAIL_PATTERN =
+  '^[A-Za-z0-9_+-]+(?:\\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*\\.[A-Za-z]{2,}$';
 export const Email = v.pipe(
   v.string('must be a string'),
-  v.trim(),
   codePointLength(3, 254),
-  v.regex(
-    /^[\w+-]+(?:\.[\w+-]+)*@[\da-zA-Z]+(?:[.-][\da-zA-Z]+)*\.[a-zA-Z]{2,}$/,
-    'must be a valid email address',
-  ),
-);
-
-/** Text with something besides white space. An empty string is left to the length check, so it gets one message. */
-export const notBlank = v.check<string, string>(
-  (value) => value.length === 0 || value.trim().length > 0,
-  'must not be blank',
+  v.regex(new RegExp(EMAIL_PATTERN), 'must be a valid email address'),
 );
 
 /** A positive integer id, assigned by the server. */
@@ -177,6 +190,9 @@ export const PAGE_MAX_LIMIT = 100;
 export const PAGE_DEFAULT_LIMIT = 20;
 const limitMessage = `must be a whole number from 1 to ${PAGE_MAX_LIMIT}`;
 
+/** A keyset cursor (src/http/paging.ts): an id in up to eleven base-36 digits (a safe integer needs 11). */
+export const CURSOR_PATTERN = /^[0-9a-z]{1,11}$/;
+
 /** `?limit=` and `?cursor=`, shared by every keyset-paged list. */
 export const pagingEntries = {
   limit: v.optional(
@@ -197,7 +213,7 @@ export const pagingEntries = {
     v.pipe(
       v.string(),
       v.description('Where the page starts. Opaque: copy it from the previous page\'s `Link: rel="next"`.'),
-      v.regex(/^[A-Za-z0-9_-]{1,200}$/, 'is not one this server issued'),
+      v.regex(CURSOR_PATTERN, 'is not one this server issued'),
     ),
   ),
 };

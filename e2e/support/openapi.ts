@@ -59,18 +59,26 @@ function newAjv(): JsonSchemaValidator {
 const escapePointer = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /**
- * Validates values against schemas in the document by JSON pointer, so that the document's own
- * `#/components/...` references resolve as they do for any client.
+ * Whether the document's schema at a JSON pointer admits a value (with Ajv's explanation), so that the
+ * document's own `#/components/...` references resolve as they do for any client.
  */
-export function schemaChecker(document: OpenApiDocument) {
+export function schemaVerdict(document: OpenApiDocument) {
   const ajv = newAjv();
   ajv.addSchema(document, 'openapi.json');
-  return (pointer: readonly string[], value: unknown): void => {
+  return (pointer: readonly string[], value: unknown): { valid: boolean; why: string } => {
     const ref = `openapi.json#/${pointer.map(escapePointer).join('/')}`;
     const validate = ajv.getSchema(ref);
     if (!validate) throw new Error(`No schema at ${ref}`);
-    expect(validate(value), `${ref}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`).toBe(
-      true,
-    );
+    const valid = validate(value);
+    return { valid, why: `${ref}: ${ajv.errorsText(validate.errors)}` };
+  };
+}
+
+/** Asserts that the document's schema at a JSON pointer admits a value. */
+export function schemaChecker(document: OpenApiDocument) {
+  const verdict = schemaVerdict(document);
+  return (pointer: readonly string[], value: unknown): void => {
+    const { valid, why } = verdict(pointer, value);
+    expect(valid, `${why}\n${JSON.stringify(value)}`).toBe(true);
   };
 }

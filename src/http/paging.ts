@@ -1,25 +1,27 @@
 import type { Page } from '../db/paging';
 import { json } from './json';
+import { CURSOR_PATTERN } from '../validation';
 import { badRequest } from './problem';
 
 /**
- * Keyset cursors: an opaque token for "the items older than id N". Clients must not build them, so the
- * format (base64url JSON) can change without breaking anyone who follows `Link: rel="next"`.
+ * Keyset cursors: a token for "the items older than id N", documented as opaque so that the format can change
+ * without breaking anyone who follows `Link: rel="next"`.
  */
 export function encodeCursor(beforeId: number): string {
-  return Buffer.from(JSON.stringify({ before: beforeId })).toString('base64url');
+  return beforeId.toString(36);
 }
 
-/** The id a cursor stands for; 400 for one this server did not issue. */
+/**
+ * The id a cursor stands for; 400 for one that is not a cursor. Every string of CURSOR_PATTERN is one, so
+ * that the API description's pattern says exactly what is accepted: one beyond the largest id there can be
+ * means "older than everything", the first page.
+ */
 export function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
-    if (Number.isSafeInteger(parsed.before) && (parsed.before as number) > 0) return parsed.before as number;
-  } catch {
-    // falls through to the 400 below
+  if (!CURSOR_PATTERN.test(cursor)) {
+    throw badRequest('cursor is not one this server issued; follow the Link header of the previous page.');
   }
-  throw badRequest('cursor is not one this server issued; follow the Link header of the previous page.');
+  return Math.min(Number.parseInt(cursor, 36), Number.MAX_SAFE_INTEGER);
 }
 
 /** `Link: </api/posts?…&cursor=…&limit=…>; rel="next"` (RFC 8288), keeping the page's filters. */

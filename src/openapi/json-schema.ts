@@ -38,13 +38,14 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>
       // JSON Schema has no keyword for these: say them in words rather than drop them. (Schemas put their own
       // v.description right after the type, so these notes are appended to it, not overwritten by it.)
       if (valibotAction.type === 'trim') {
-        return withNote(jsonSchema, 'Surrounding white space is removed before the length is checked.');
+        return withNote(jsonSchema, 'Surrounding white space is removed before it is stored.');
       }
       const action = valibotAction as {
         type: string;
         message?: unknown;
         bounds?: unknown;
         pattern?: string;
+        lookahead?: string;
       };
       // The service's own validations (src/validation.ts), in the keywords that say the same.
       if (action.type === 'code_point_length') {
@@ -53,6 +54,11 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>
       }
       if (action.type === 'characters' && typeof action.message === 'string') {
         return withNote({ ...jsonSchema, pattern: action.pattern }, asSentence(action.message));
+      }
+      if (action.type === 'not_blank' && typeof action.message === 'string') {
+        // Follows the characters' pattern in every pipe: the one pattern says both.
+        const pattern = `^${action.lookahead}${(jsonSchema.pattern ?? '^.*').slice(1)}`;
+        return withNote({ ...jsonSchema, pattern }, asSentence(action.message));
       }
       if (action.type === 'check' && typeof action.message === 'string') {
         return withNote(jsonSchema, asSentence(action.message));
