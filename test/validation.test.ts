@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ECHOED_VALUE_LIMIT, failedFormState, invalidFormState } from '../src/forms';
 import { ContactSubmission } from '../src/messages/schema';
 import { PostInput } from '../src/posts/schema';
 import { validate } from '../src/validation';
@@ -45,5 +46,18 @@ describe('validation', () => {
       assert.equal(messages.length, 1);
     }
     assert.ok(JSON.stringify(errors).length < 4_000);
+  });
+});
+
+describe('form state', () => {
+  test('what was typed comes back, but a flood does not: each value at most 10,000 characters, whole ones', () => {
+    const typed = { name: 'Ada', message: '😀'.repeat(150_000) };
+    const result = validate(ContactSubmission, { ...typed, email: 'ada@example.com' });
+    assert.equal(result.success, false);
+    const state = invalidFormState(result.success ? {} : result.errors, typed);
+    assert.equal(state.values?.name, 'Ada');
+    assert.equal([...(state.values?.message ?? '')].length, ECHOED_VALUE_LIMIT);
+    assert.ok(state.values?.message?.isWellFormed(), 'no emoji is cut in half');
+    assert.equal(failedFormState(new Error('boom'), typed).values?.message?.length, 2 * ECHOED_VALUE_LIMIT);
   });
 });
