@@ -10,7 +10,13 @@ import { problemJson } from './src/http/problem-json';
 import { lifecycle } from './src/lifecycle';
 import { logWhenDone } from './src/server/access-log';
 import { isApiPath, prepareRequest, type Refusal } from './src/server/requests';
-import { replaceFailures, withoutRouterVary, type Replacement } from './src/server/responses';
+import { requestContexts, type RequestContext } from './src/request-context';
+import {
+  replaceFailures,
+  unavailablePagesAs503,
+  withoutRouterVary,
+  type Replacement,
+} from './src/server/responses';
 
 /** Sent on every answer, Next.js's own (redirects, its 404 and 500 pages) included. */
 const SECURITY_HEADERS = {
@@ -157,10 +163,12 @@ async function serve(config: Config): Promise<void> {
       if (request.headers['content-length'] || request.headers['transfer-encoding'])
         lingerOnClose(request.socket);
       if (prepared.refusal) return refuse(response, prepared.refusal);
+      const context: RequestContext = { databaseUnavailable: false };
       if (isApiPath((request.url ?? '/').split('?')[0] as string)) withoutRouterVary(response);
       else if (request.method === 'POST') replaceFailures(response, failedFormPost(prepared.requestId));
+      else unavailablePagesAs503(response, context);
       if (lifecycle().draining) response.shouldKeepAlive = false;
-      void handle(request, response);
+      void requestContexts().run(context, () => handle(request, response));
     },
   );
   server.on('clientError', answerClientError);

@@ -1,13 +1,12 @@
 'use client';
 
-/** Shown when a page cannot be rendered, typically because the database is not answering for a moment. */
+import { DatabaseUnavailable } from './unavailable';
+
+/** Shown when a page cannot be rendered: a fault of ours (the database being away is answered as a 503). */
 export default function PageError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
     <>
-      <h1>This page is not available right now</h1>
-      <p>
-        Something on our side is not answering. Nothing you did caused this; please try again in a moment.
-      </p>
+      <DatabaseUnavailable />
       <button type="button" onClick={reset}>
         Try again
       </button>

@@ -1,6 +1,8 @@
 import Link from 'next/link';
+import { DatabaseUnavailable } from './unavailable';
 import { connection } from 'next/server';
 import { decodeCursor, encodeCursor } from '@/src/http/paging';
+import { loadForPage } from '@/src/page-data';
 import { listPosts } from '@/src/posts/service';
 import { PAGE_DEFAULT_LIMIT } from '@/src/validation';
 
@@ -17,7 +19,9 @@ export default async function HomePage({
   } catch {
     beforeId = undefined; // an unusable cursor shows the first page rather than an error page
   }
-  const page = await listPosts({ limit: PAGE_DEFAULT_LIMIT, beforeId });
+  const loaded = await loadForPage(() => listPosts({ limit: PAGE_DEFAULT_LIMIT, beforeId }));
+  if (!loaded.available) return <DatabaseUnavailable />;
+  const page = loaded.data;
   const last = page.items.at(-1);
   // The API's own cursor: this page and `GET /api/posts?cursor=…` page through the same sequence.
   const nextPage = page.hasMore && last ? `/?cursor=${encodeCursor(last.post.id)}` : undefined;

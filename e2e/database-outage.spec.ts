@@ -103,6 +103,18 @@ test('the service answers 503 while PostgreSQL is down and recovers by itself wh
     expect(list.headers.get('retry-after')).toBeTruthy();
     expect(await list.text()).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|at /);
 
+    // Pages too: their own "not available" content, as a 503 to retry, and one short line in the log.
+    const logBefore = server.output().length;
+    for (const path of ['/', '/posts/1']) {
+      const page = await fetch(`${server.url}${path}`);
+      expect(page.status, path).toBe(503);
+      expect(page.headers.get('retry-after'), path).toBe('5');
+      expect(await page.text(), path).toContain('This page is not available right now');
+    }
+    const logged = server.output().slice(logBefore);
+    expect(logged).toContain('[page] the database is unavailable');
+    expect(logged).not.toMatch(/^\s+at /m);
+
     await link.up();
     await expect
       .poll(async () => (await fetch(`${server.url}/api/health`)).status, { timeout: 20_000 })

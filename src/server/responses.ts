@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { problemJson } from '../http/problem-json';
+import type { RequestContext } from '../request-context';
 
 /** The headers the server itself sets on every answer, kept when an answer is replaced. */
 const SERVER_HEADERS = new Set([
@@ -37,6 +38,29 @@ export function withoutRouterVary(response: ServerResponse): void {
     if (kept.length > 0) sent.setHeader('Vary', kept.join(', '));
     else sent.removeHeader('Vary');
   });
+}
+
+/** Seconds a client is asked to wait when the database was away (as the API's 503 asks). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = '5';
+
+/**
+ * A page whose rendering found the database unavailable (see src/page-data.ts) is answered 503 with
+ * Retry-After: it rendered its "not available right now" content, and the status says the same.
+ */
+export function unavailablePagesAs503(response: ServerResponse, context: RequestContext): void {
+  const writeHead = response.writeHead as (...args: unknown[]) => ServerResponse;
+  response.writeHead = function writeHeadWithAvailability(
+    this: ServerResponse,
+    status: number,
+    ...rest: unknown[]
+  ) {
+    if (!context.databaseUnavailable || (status >= 300 && status !== 500))
+      return writeHead.call(this, status, ...rest);
+    this.setHeader('Retry-After', UNAVAILABLE_RETRY_AFTER_SECONDS);
+    this.setHeader('Cache-Control', 'no-store');
+    // A reason phrase, if given, was the original status's.
+    return writeHead.call(this, 503, ...rest.filter((arg) => typeof arg !== 'string'));
+  } as ServerResponse['writeHead'];
 }
 
 export interface Replacement {
