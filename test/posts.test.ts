@@ -123,7 +123,11 @@ for (const backend of testBackends()) {
 
     // On SQLite every statement of a process runs on one connection, one after another: nothing can race
     // there. PostgreSQL's pool runs these at once.
-    const racing = { skip: backend.name === 'sqlite' && 'one SQLite connection cannot race itself' };
+    const racing = {
+      skip:
+        backend.name === 'sqlite' &&
+        'one SQLite connection cannot race itself; sqlite-races.test.ts races processes',
+    };
 
     test(
       'concurrent conditional changes: exactly one wins, the rest are precondition_failed',
