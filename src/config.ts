@@ -25,6 +25,10 @@ const wholeNumber = (min: number, max: number, message: string) =>
     v.maxValue(max, message),
   );
 
+/** A duration setting in whole seconds, with its default. */
+const seconds = (name: string, min: number, max: number, fallback: string) =>
+  v.optional(wholeNumber(min, max, `${name} must be a whole number of seconds, ${min} to ${max}.`), fallback);
+
 const DatabaseUrl = v.pipe(
   v.string(),
   v.check(
@@ -88,26 +92,11 @@ const Environment = v.object({
   WEB_CONCURRENCY: v.optional(
     wholeNumber(1, 64, 'WEB_CONCURRENCY must be the number of worker processes, 1 to 64.'),
   ),
-  HEADERS_TIMEOUT_SECONDS: v.optional(
-    wholeNumber(1, 600, 'HEADERS_TIMEOUT_SECONDS must be a whole number of seconds, 1 to 600.'),
-    '10',
-  ),
-  REQUEST_TIMEOUT_SECONDS: v.optional(
-    wholeNumber(1, 3600, 'REQUEST_TIMEOUT_SECONDS must be a whole number of seconds, 1 to 3600.'),
-    '30',
-  ),
-  KEEP_ALIVE_TIMEOUT_SECONDS: v.optional(
-    wholeNumber(1, 600, 'KEEP_ALIVE_TIMEOUT_SECONDS must be a whole number of seconds, 1 to 600.'),
-    '5',
-  ),
-  SHUTDOWN_DELAY_SECONDS: v.optional(
-    wholeNumber(0, 600, 'SHUTDOWN_DELAY_SECONDS must be a whole number of seconds, 0 to 600.'),
-    '0',
-  ),
-  SHUTDOWN_GRACE_SECONDS: v.optional(
-    wholeNumber(0, 3600, 'SHUTDOWN_GRACE_SECONDS must be a whole number of seconds, 0 to 3600.'),
-    '20',
-  ),
+  HEADERS_TIMEOUT_SECONDS: seconds('HEADERS_TIMEOUT_SECONDS', 1, 600, '10'),
+  REQUEST_TIMEOUT_SECONDS: seconds('REQUEST_TIMEOUT_SECONDS', 1, 3600, '30'),
+  KEEP_ALIVE_TIMEOUT_SECONDS: seconds('KEEP_ALIVE_TIMEOUT_SECONDS', 1, 600, '5'),
+  SHUTDOWN_DELAY_SECONDS: seconds('SHUTDOWN_DELAY_SECONDS', 0, 600, '0'),
+  SHUTDOWN_GRACE_SECONDS: seconds('SHUTDOWN_GRACE_SECONDS', 0, 3600, '20'),
   LOG_FORMAT: v.optional(
     v.picklist(['text', 'json'], 'LOG_FORMAT must be text (the default) or json.'),
     'text',

@@ -108,18 +108,17 @@ export function replaceFailures(
     if (decide(status)) return this;
     return (original.writeHead as (...args: unknown[]) => ServerResponse).call(this, status, ...rest);
   } as ServerResponse['writeHead'];
+  // Whether a write or end is to be dropped: after a replacement, or when it is the one that decides it.
+  const dropped = (sent: ServerResponse, args: unknown[]) => {
+    if (!replaced && (sent.headersSent || !decide(sent.statusCode))) return false;
+    discard(args);
+    return true;
+  };
   response.write = function (this: ServerResponse, ...args: unknown[]) {
-    if (replaced || (!this.headersSent && decide(this.statusCode))) {
-      discard(args);
-      return true;
-    }
-    return (original.write as (...args: unknown[]) => boolean).apply(this, args);
+    return dropped(this, args) || (original.write as (...args: unknown[]) => boolean).apply(this, args);
   } as ServerResponse['write'];
   response.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (replaced || (!this.headersSent && decide(this.statusCode))) {
-      discard(args);
-      return this;
-    }
+    if (dropped(this, args)) return this;
     return (original.end as (...args: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['end'];
 }
