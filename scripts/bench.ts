@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { searchable } from '../src/posts/search';
+import { encodeCursor } from '../src/http/paging';
 
 const run = promisify(execFile);
 
@@ -262,7 +263,7 @@ const FLOOR_EXTRAS: Target[] = [
 
 function serviceTargets(size: number): Target[] {
   const middle = Math.max(1, Math.floor(size / 2));
-  const deep = Buffer.from(JSON.stringify({ before: middle })).toString('base64url');
+  const deep = encodeCursor(middle);
   return [
     { label: 'GET /api/hello', method: 'GET', path: '/api/hello' },
     { label: 'GET /api/posts (first page of 20)', method: 'GET', path: '/api/posts' },
@@ -330,9 +331,7 @@ const median = (values: number[]) => {
 /** Searches: one that matches, one that matches nothing, one whose every trigram is common but whose phrase
  * never occurs, and a deep cursor. */
 function searchTargets(size: number): Target[] {
-  const deep = Buffer.from(JSON.stringify({ before: Math.max(2, Math.floor(size / 2)) })).toString(
-    'base64url',
-  );
+  const deep = encodeCursor(Math.max(2, Math.floor(size / 2)));
   return [
     { label: 'GET /api/posts?q= (matches: "number 77")', method: 'GET', path: '/api/posts?q=number%2077' },
     { label: 'GET /api/posts?q= (matches nothing: "zqxjv")', method: 'GET', path: '/api/posts?q=zqxjv' },
