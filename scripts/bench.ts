@@ -388,7 +388,23 @@ async function postgresDatabase(size: number) {
   };
 }
 
+/** Whether something already listens on a port (whose answers would be measured instead of ours). */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = http.get({ host: '127.0.0.1', port, path: '/', timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+    probe.on('timeout', () => probe.destroy());
+  });
+}
+
 async function main() {
+  for (const port of [PORT, FLOOR_PORT]) {
+    if (await portInUse(port))
+      throw new Error(`port ${port} is in use; stop what listens there or set BENCH_PORT`);
+  }
   console.info(`building the framework floor app … (load from ${WRK ? 'wrk' : 'this process'})`);
   const floorApp = buildFloorApp();
   try {
