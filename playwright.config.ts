@@ -45,9 +45,15 @@ export default defineConfig({
       testIgnore: [/(uploads|search-scale)\.spec\.ts/, /\/topology\//],
     },
     // Memory and latency bounds, measured once the rest of the suite has finished, one at a time, on an
-    // otherwise idle machine.
-    { name: 'uploads', testMatch: /uploads\.spec\.ts/, dependencies: ['chromium'] },
-    { name: 'search at scale', testMatch: /search-scale\.spec\.ts/, dependencies: ['uploads'] },
+    // otherwise idle machine. Each gets one retry: a bound met by 299 of 300 sockets once in CI, and never in
+    // 13 runs here (even with both cores busy), is reported, with what the socket saw, and measured again.
+    { name: 'uploads', testMatch: /uploads\.spec\.ts/, dependencies: ['chromium'], retries: 1 },
+    {
+      name: 'search at scale',
+      testMatch: /search-scale\.spec\.ts/,
+      dependencies: ['uploads'],
+      retries: 1,
+    },
   ],
   webServer: {
     // The production server (`npm start`) of the build, on a database of its own that starts empty, on a

@@ -23,6 +23,10 @@ interface Upload {
   /** Bytes written to the socket when the first byte of the answer arrived (undefined: no answer yet). */
   sentWhenAnswered?: number;
   status?: number;
+  /** What the socket failed with, if it did (for the report of an upload left unanswered). */
+  error?: string;
+  /** Bytes written to the socket so far. */
+  sent: number;
   closed: Promise<void>;
   socket: net.Socket;
 }
@@ -43,11 +47,15 @@ function upload(
   }: { declared?: number; send: number; token?: string; pauseMs?: number },
 ): Upload {
   const socket = net.connect(server.port, '127.0.0.1');
-  const state: Upload = { socket, closed: new Promise((resolve) => socket.once('close', () => resolve())) };
-  let sent = 0;
-  socket.on('error', () => undefined); // a server that closes on us mid-upload is the point
+  const state: Upload = {
+    socket,
+    sent: 0,
+    closed: new Promise((resolve) => socket.once('close', () => resolve())),
+  };
+  // A server that closes on us mid-upload is the point; the error is kept for the report.
+  socket.on('error', (error: NodeJS.ErrnoException) => (state.error ??= error.code ?? error.message));
   socket.once('data', (chunk) => {
-    state.sentWhenAnswered = sent;
+    state.sentWhenAnswered = state.sent;
     state.status = Number(/^HTTP\/1\.1 (\d{3})/.exec(chunk.toString('latin1'))?.[1]);
   });
   const head = [
@@ -60,13 +68,13 @@ function upload(
   socket.write(`${head.join('\r\n')}\r\n\r\n`);
   const chunk = Buffer.alloc(64 * 1024, 0x20);
   void (async () => {
-    while (sent < send && !socket.destroyed && state.status === undefined) {
+    while (state.sent < send && !socket.destroyed && state.status === undefined) {
       const framed =
         declared === undefined
           ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
           : chunk;
       const flushed = socket.write(framed);
-      sent += chunk.length;
+      state.sent += chunk.length;
       if (!flushed) {
         await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), state.closed]);
       }
@@ -163,9 +171,16 @@ test.describe('uploads the server refuses', () => {
         `/api/hello median ${median(latencies).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms ` +
         `over ${latencies.length} requests`,
     );
-    expect(answered).toHaveLength(300);
+    const unanswered = uploads.flatMap((one, index) =>
+      one.status === undefined
+        ? [`#${index} (kind ${index % 3}): ${one.sent} bytes sent, ${one.error ?? 'no socket error'}`]
+        : [],
+    );
+    expect(unanswered, 'uploads left without an answer').toEqual([]);
     expect(answered.every((one) => one.status === 413 || one.status === 401)).toBe(true);
-    expect(held - before).toBeLessThan(50);
+    // Held bodies would show as ~1.1 MB each, 330 MB for the 300 (the proxy once held 1 GB); the margin is wide
+    // because a heap's size moves by tens of MB between one collection and the next (−14 to +52 MB here).
+    expect(held - before).toBeLessThan(120);
     expect(Math.max(...latencies)).toBeLessThan(200);
     for (const one of uploads) one.socket.destroy();
   });

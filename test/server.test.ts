@@ -86,6 +86,11 @@ describe('page bodies, checked before Next.js reads them', () => {
     assert.equal(refusal('POST', '/api/posts', { 'transfer-encoding': 'chunked' }), undefined);
   });
 
+  test('/api itself is no route, and its body is capped as a page’s (the proxy would buffer it)', () => {
+    assert.equal(refusal('POST', '/api', { 'content-length': String(1024 * 1024 + 1) })?.status, 413);
+    assert.equal(refusal('POST', '/api', { 'transfer-encoding': 'chunked' })?.status, 411);
+  });
+
   test('the build’s files are only read', () => {
     assert.equal(refusal('GET', '/_next/static/chunks/a.js'), undefined);
     const deleted = refusal('DELETE', '/_next/static/chunks/a.js');

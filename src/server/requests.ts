@@ -16,9 +16,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export const PAGE_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Whether a path is the API's (route files, which read and cap their own bodies) rather than a page's. */
+/**
+ * Whether a path is the API's (route files, which read and cap their own bodies) rather than a page's. `/api`
+ * itself is no route's: the proxy sees it, as it sees every page, so its body is capped as a page's is.
+ */
 export function isApiPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/');
+  return path.startsWith('/api/');
 }
 
 /** What the server answers itself, before Next.js sees the request: a status and a sentence for the client. */
