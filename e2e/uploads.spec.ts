@@ -135,24 +135,28 @@ test.describe('uploads the server refuses', () => {
       () => upload(server, '/api/posts', { declared: 11 * MB, send: 1.1 * MB }),
       () => upload(server, '/api/posts', { send: 1.1 * MB, token: TOKEN }),
     ];
-    // First the same traffic, for a few seconds, without holding on: a fresh process's heap and compiled code
-    // grow to their working size under any new load, and that is not what is measured here.
-    const warmUntil = Date.now() + 4_000;
-    while (Date.now() < warmUntil) {
-      const batch = Array.from({ length: 15 }, (_, index) => kinds[index % 3]!());
-      await allAnswered(batch);
-      for (const one of batch) one.socket.destroy();
-      await timedHello(server);
-    }
-    const before = rssOf(server.pid);
-    // Then 300 that stall, opened 10 every 50 ms (200 a second), while /api/hello is timed throughout.
-    const uploads: Upload[] = [];
-    const opening = (async () => {
+    // 300 uploads, opened 10 every 50 ms (200 a second), the three kinds in turn.
+    const openUploads = async (into: Upload[]) => {
       for (let index = 0; index < 300; index += 1) {
-        uploads.push(kinds[index % 3]!());
+        into.push(kinds[index % 3]!());
         if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 50));
       }
-    })();
+    };
+    // First the same load twice, let go once answered: a fresh process's heap and compiled code grow to their
+    // working size under any new load (the first 300 connections alone take ~40 MB), and that is not what is
+    // measured here; what is measured is whether the 300 held connections hold their bodies.
+    for (let round = 0; round < 2; round += 1) {
+      const warming: Upload[] = [];
+      await openUploads(warming);
+      await allAnswered(warming);
+      for (const one of warming) one.socket.destroy();
+      await timedHello(server);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const before = rssOf(server.pid);
+    // Then 300 that stall, while /api/hello is timed throughout.
+    const uploads: Upload[] = [];
+    const opening = openUploads(uploads);
     const latencies: number[] = [];
     let peak = before;
     const started = Date.now();
@@ -178,9 +182,8 @@ test.describe('uploads the server refuses', () => {
     );
     expect(unanswered, 'uploads left without an answer').toEqual([]);
     expect(answered.every((one) => one.status === 413 || one.status === 401)).toBe(true);
-    // Held bodies would show as ~1.1 MB each, 330 MB for the 300 (the proxy once held 1 GB); the margin is wide
-    // because a heap's size moves by tens of MB between one collection and the next (−14 to +52 MB here).
-    expect(held - before).toBeLessThan(120);
+    // Held bodies would show as ~1.1 MB each: 330 MB for the 300 (the proxy once held 1 GB for 1,000).
+    expect(held - before).toBeLessThan(50);
     expect(Math.max(...latencies)).toBeLessThan(200);
     for (const one of uploads) one.socket.destroy();
   });
