@@ -25,7 +25,8 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'strict-origin-when-cross-origin',
 };
 
-/** How long, and how much of an unread upload, a closing connection reads and discards (see lingerOnClose). */
+/** How long a closing connection lingers, and how much of an unread upload it reads and discards meanwhile
+ * (see lingerOnClose). */
 const LINGER_MS = 1_000;
 const LINGER_BYTES = 1024 * 1024;
 
@@ -33,8 +34,9 @@ const LINGER_BYTES = 1024 * 1024;
  * A connection closed while the client is still sending (an upload refused before it was read) must not be
  * closed at once: with unread data, the kernel resets it, and a reset can discard the very answer that
  * explains the refusal before the client reads it. So, as nginx's "lingering close" does, the server sends
- * its answer and FIN, then reads and discards for a moment (at most LINGER_MS or LINGER_BYTES: the upload
- * is not drained) before it closes.
+ * its answer and FIN, then reads and discards for a moment before it closes: LINGER_MS, or until the client
+ * stops. Past LINGER_BYTES it stops reading (the upload is not drained) and the client's writes wait until
+ * then, while it reads the answer.
  */
 function lingerOnClose(socket: Socket): void {
   socket.destroySoon = function lingeringClose(this: Socket) {
@@ -48,7 +50,7 @@ function lingerOnClose(socket: Socket): void {
     this.once('end', close);
     this.on('data', (chunk: Buffer) => {
       discarded += chunk.length;
-      if (discarded > LINGER_BYTES) close();
+      if (discarded > LINGER_BYTES) this.pause();
     });
     this.resume();
   };

@@ -11,13 +11,17 @@ const BODY_ROUTES = [
   { method: 'POST', path: '/api/submit-form' },
 ] as const;
 
-/** Sends a body in chunks with no Content-Length, as a streaming client would; resolves status and body. */
+/**
+ * Sends a body in chunks with no Content-Length, as a streaming client would; resolves status and body. An
+ * answer that arrives before the server closes on the rest of the upload counts, as it does for curl.
+ */
 function sendChunked(
   baseURL: string,
   path: string,
   chunks: Iterable<Buffer>,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    let answered: { status: number; body: string } | undefined;
     const request = http.request(
       new URL(path, baseURL),
       {
@@ -29,13 +33,14 @@ function sendChunked(
         },
       },
       (response) => {
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        const answer = (answered = { status: response.statusCode ?? 0, body: '' });
+        response.on('data', (chunk) => (answer.body += chunk));
+        response.on('end', () => resolve(answer));
       },
     );
-    // The server may answer 413 and close before we finish sending: that is the point.
-    request.on('error', (error) => reject(error));
+    // The server may answer 413 and close before we finish sending: that is the point. Only an error before
+    // any answer is a failure.
+    request.on('error', (error) => (answered ? resolve(answered) : reject(error)));
     void (async () => {
       for (const chunk of chunks) {
         if (request.destroyed) return;

@@ -4,10 +4,11 @@
 // this script builds with the same Next.js in a temporary folder, measured in the same run; so are a bare
 // dynamic route (`/api/items/[id]`) and a bare POST that reads its JSON body, to show what Next.js itself
 // costs for those. For each data set size the service (`npm start`, one worker) runs on a fresh SQLite file
-// seeded with that many posts, and every endpoint is given as a ratio to the floor. Then the same GETs with
-// WEB_CONCURRENCY=2. The load comes from wrk when it is installed (apt-get install wrk), else from this
-// process; either shares the CPU with the server, so read the ratios, not the absolute numbers. The whole
-// sequence runs BENCH_ROUNDS times and each figure is the median.
+// seeded with that many posts, and every endpoint is given as a ratio to the floor. Then the same with
+// WEB_CONCURRENCY=2 (two processes, so two SQLite writers), writes and a mixed load included. The load comes
+// from wrk when it is installed (apt-get install wrk), else from this process; either shares the CPU with the
+// server, so read the ratios, not the absolute numbers. The whole sequence runs BENCH_ROUNDS times and each
+// figure is the median.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -40,7 +41,11 @@ interface Target {
   path: string;
   /** A JSON body; `{n}` in it becomes a number unique to each request. */
   body?: string;
+  /** A mixed load: every MIX_EVERY-th request is this write instead. */
+  write?: Target;
 }
+
+const MIX_EVERY = 5;
 
 interface Sample {
   perSecond: number;
@@ -156,8 +161,10 @@ function cpuSeconds(pid: number): number | undefined {
 
 let sequence = 0;
 
-function nodeRequest(agent: http.Agent, port: number, target: Target): Promise<number> {
-  const body = target.body?.replace('{n}', String((sequence += 1)));
+function nodeRequest(agent: http.Agent, port: number, mixed: Target): Promise<number> {
+  sequence += 1;
+  const target = mixed.write && sequence % MIX_EVERY === 0 ? mixed.write : mixed;
+  const body = target.body?.replace('{n}', String(sequence));
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
       {
@@ -208,11 +215,16 @@ async function loadFromWrk(port: number, target: Target, seconds: number, connec
   const script = path.join(tmpdir(), `bench-${process.pid}.lua`);
   const report =
     'done = function(summary, latency, requests) io.write(string.format("p99 %d\\n", latency:percentile(99))) end\n';
-  const request = target.body
+  const write = (each: Target) =>
+    `  local body = string.gsub('${each.body}', '{n}', tostring(counter))\n` +
+    `  return wrk.format("${each.method}", "${each.path}", { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer ${TOKEN}" }, body)\n`;
+  const request = target.write
     ? 'counter = 0\nrequest = function()\n  counter = counter + 1\n' +
-      `  local body = string.gsub('${target.body}', '{n}', tostring(counter))\n` +
-      `  return wrk.format("${target.method}", nil, { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer ${TOKEN}" }, body)\nend\n`
-    : '';
+      `  if counter % ${MIX_EVERY} == 0 then\n${write(target.write)}  end\n` +
+      `  return wrk.format("${target.method}", "${target.path}")\nend\n`
+    : target.body
+      ? `counter = 0\nrequest = function()\n  counter = counter + 1\n${write(target)}end\n`
+      : '';
   writeFileSync(script, request + report);
   // Not execFileSync: the bench's own searchers (helloWhileSearching) must go on running meanwhile.
   const { stdout: output } = await run(WRK as string, [
@@ -264,23 +276,30 @@ const FLOOR_EXTRAS: Target[] = [
 function serviceTargets(size: number): Target[] {
   const middle = Math.max(1, Math.floor(size / 2));
   const deep = encodeCursor(middle);
+  const create: Target = {
+    label: 'POST /api/posts',
+    method: 'POST',
+    path: '/api/posts',
+    body: '{"title":"Bench","body":"Bench body"}',
+  };
   return [
     { label: 'GET /api/hello', method: 'GET', path: '/api/hello' },
     { label: 'GET /api/posts (first page of 20)', method: 'GET', path: '/api/posts' },
     { label: 'GET /api/posts (a page deep in the list)', method: 'GET', path: `/api/posts?cursor=${deep}` },
     { label: 'GET /api/posts?author= (filtered page)', method: 'GET', path: '/api/posts?author=author7' },
     { label: 'GET /api/posts/{id}', method: 'GET', path: `/api/posts/${middle}` },
-    {
-      label: 'POST /api/posts',
-      method: 'POST',
-      path: '/api/posts',
-      body: '{"title":"Bench","body":"Bench body"}',
-    },
+    create,
     {
       label: 'POST /api/submit-form',
       method: 'POST',
       path: '/api/submit-form',
       body: '{"name":"Bench","email":"bench@example.com","message":"Message {n}"}',
+    },
+    {
+      label: `mixed: ${MIX_EVERY - 1} GET /api/posts/{id} to 1 POST /api/posts`,
+      method: 'GET',
+      path: `/api/posts/${middle}`,
+      write: create,
     },
   ];
 }
@@ -427,10 +446,10 @@ async function main() {
             const seeding = performance.now();
             seed(file, size);
             console.info(`  seeded in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+            // Two workers are two SQLite writers on one file: the writes and the mixed load show whether
+            // they lose to one process.
             const targets =
-              workers === 1
-                ? [...serviceTargets(size), ...searchTargets(size)]
-                : serviceTargets(size).filter((target) => target.method === 'GET');
+              workers === 1 ? [...serviceTargets(size), ...searchTargets(size)] : serviceTargets(size);
             for (const target of targets)
               record(target.label, 'sqlite', size, workers, await measure(PORT, server.pid!, target));
             if (workers === 1) await helloWhileSearching(server.pid!, 'sqlite', size);
@@ -516,15 +535,19 @@ function printTable() {
       }
     }
   }
-  const one = find('GET /api/posts/{id}', 'sqlite', smallest);
-  const two = find('GET /api/posts/{id}', 'sqlite', smallest, 2);
-  if (one && two) {
-    const gets = rows.filter((row) => row.workers === 2);
-    const ratios = gets.map(
-      (row) => figure(row).perSecond / figure(find(row.label, row.backend, row.size)!).perSecond,
-    );
+  const twoWorkers = rows.filter((row) => row.workers === 2);
+  const ofOneWorker = (kind: (row: Row) => boolean) => {
+    const ratios = twoWorkers
+      .filter(kind)
+      .map((row) => figure(row).perSecond / figure(find(row.label, row.backend, row.size)!).perSecond);
+    return ratios.length ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×` : 'n/a';
+  };
+  if (twoWorkers.length) {
+    const isGet = (row: Row) => row.label.startsWith('GET');
+    const isWrite = (row: Row) => row.label.startsWith('POST');
     console.info(
-      `WEB_CONCURRENCY=2 served ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× the GET requests of 1 worker`,
+      `WEB_CONCURRENCY=2 (SQLite) served ${ofOneWorker(isGet)} the GET requests of 1 worker, ` +
+        `${ofOneWorker(isWrite)} its writes, ${ofOneWorker((row) => row.label.startsWith('mixed'))} its mixed load`,
     );
   }
 }
