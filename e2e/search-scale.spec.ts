@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, test } from '@playwright/test';
+import { encodeCursor } from '../src/http/paging';
 import { searchable } from '../src/posts/search';
 import { onPostgres } from './support/databases';
 import { startServer, type RunningServer } from './support/server';
@@ -66,7 +67,7 @@ test('200,000 long posts: /api/hello answers in under 200 ms while 4 clients sea
     seed(file, 200_000);
     console.info(`[search] seeded 200,000 posts in ${((performance.now() - seeding) / 1000).toFixed(0)} s`);
 
-    const deep = Buffer.from(JSON.stringify({ before: 50_000 })).toString('base64url');
+    const deep = encodeCursor(50_000);
     const searches = [
       // A rare trigram that occurs nowhere: the index says so at once.
       'q=zqxjv',
