@@ -239,6 +239,17 @@ function supervise(config: Config): void {
   for (let index = 0; index < workers; index += 1) fork();
 }
 
+/**
+ * Where the log goes may go away (a supervisor or log shipper that stops reading, a closed terminal): then every
+ * write to stdout or stderr fails with EPIPE. Unhandled, that error is an uncaughtException, which Next.js logs
+ * to the same broken pipe, which fails again: the process spins at 100% CPU and stops answering. Nobody is left
+ * to read the log; the server goes on serving.
+ */
+function keepServingWithoutLog(): void {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+}
+
+keepServingWithoutLog();
 const config = configured();
 if (cluster.isPrimary && config.server.workers > 1) {
   supervise(config);

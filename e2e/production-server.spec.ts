@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { expect, test } from '@playwright/test';
 import { isolatedDatabase, type IsolatedDatabase } from './support/databases';
@@ -11,6 +12,12 @@ import { startServer, type RunningServer } from './support/server';
 
 const TOKEN = 'server-token-0123456789';
 const authorized = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+
+/** CPU seconds (user + system) a process has used, from Linux's /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** Sends raw bytes on a new connection; resolves with everything the server sent before it closed. */
 function raw(server: RunningServer, bytes: string, { stallMs = 0 } = {}): Promise<string> {
@@ -144,6 +151,26 @@ test.describe('the production server', () => {
       }
     } finally {
       await server.stop('SIGTERM');
+    }
+  });
+
+  test('a log reader that goes away: the server goes on answering, and does not spin on the broken pipe', async () => {
+    const server = await startServer({ DATABASE_URL: database.url });
+    try {
+      server.closeOutput();
+      // Each request writes an access-log line into the closed pipe.
+      for (let index = 0; index < 20; index += 1) {
+        expect((await fetch(`${server.url}/api/hello`)).status).toBe(200);
+      }
+      const before = cpuSeconds(server.pid);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const used = cpuSeconds(server.pid) - before;
+      console.info(`[server] CPU used over 2 s idle after its log pipe closed: ${used.toFixed(2)} s`);
+      // A server caught in a loop of logging the pipe's EPIPE (into the same pipe) uses all 2 s.
+      expect(used).toBeLessThan(0.5);
+      expect((await fetch(`${server.url}/api/hello`)).status).toBe(200);
+    } finally {
+      await server.stop();
     }
   });
 

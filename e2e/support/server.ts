@@ -8,6 +8,8 @@ export interface RunningServer {
   pid: number;
   /** What the server has printed so far. */
   output(): string;
+  /** Closes the pipes the server logs into, as a log reader that goes away does. */
+  closeOutput(): void;
   /**
    * SIGKILL by default: a write answered 2xx must survive a process that never got to shut down. Resolves
    * with the exit code (null when a signal ended it).
@@ -47,6 +49,10 @@ export async function startServer(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A test that fails before it stops its server (a timeout, an unhandled rejection) must not leave it running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -71,6 +77,10 @@ export async function startServer(
     port: listenOn,
     pid: child.pid as number,
     output: () => output,
+    closeOutput() {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    },
     async stop(signal: NodeJS.Signals = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
