@@ -11,6 +11,15 @@ function isFree(port: number): boolean {
   }
 }
 
+/** Ports Chromium refuses to load pages from (net/base/port_util.cc): ERR_UNSAFE_PORT. The OS's free ports
+ * (32768 and up) are never among them; a port someone sets may be. */
+const CHROMIUM_REFUSED_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+  109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+  526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
 /** A port the OS says is free now. */
 function freePort(): number {
   const free =
@@ -26,9 +35,12 @@ function freePort(): number {
 function suitePort(): number {
   if (process.env.E2E_PORT_CHOSEN !== '1') {
     const wanted = Number(process.env.E2E_PORT);
-    const usable = Number.isInteger(wanted) && wanted > 0 && wanted < 65536 && isFree(wanted);
+    const valid = Number.isInteger(wanted) && wanted > 0 && wanted < 65536;
+    const refused = CHROMIUM_REFUSED_PORTS.has(wanted);
+    const usable = valid && !refused && isFree(wanted);
     if (process.env.E2E_PORT && !usable) {
-      console.warn(`[e2e] E2E_PORT=${process.env.E2E_PORT} is not a free port here; using another one`);
+      const why = !valid ? 'not a port number' : refused ? 'a port Chromium refuses' : 'not a free port here';
+      console.warn(`[e2e] E2E_PORT=${process.env.E2E_PORT} is ${why}; using another one`);
     }
     process.env.E2E_PORT = String(usable ? wanted : freePort());
     process.env.E2E_PORT_CHOSEN = '1';
