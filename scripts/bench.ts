@@ -29,6 +29,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+/** Only the endpoints whose label matches (a regular expression; the floor always runs), for a quick look. */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+const chosen = (target: Target) => !ONLY || ONLY.test(target.label);
+/** Whether to measure two workers too (BENCH_TWO_WORKERS=0 skips them). */
+const TWO_WORKERS = process.env.BENCH_TWO_WORKERS !== '0';
 /** A PostgreSQL server for the search rows on PostgreSQL too (a schema of the bench's own, dropped after). */
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL;
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -432,13 +437,13 @@ async function main() {
         console.info(`\nround ${round}: ${size.toLocaleString('en')} posts`);
         const floor = await startFloor(floorApp);
         try {
-          for (const target of [FLOOR, ...FLOOR_EXTRAS]) {
+          for (const target of [FLOOR, ...FLOOR_EXTRAS.filter(chosen)]) {
             record(target.label, 'sqlite', size, 1, await measure(FLOOR_PORT, floor.pid!, target));
           }
         } finally {
           await stop(floor);
         }
-        for (const workers of size === Math.min(...SIZES) ? [1, 2] : [1]) {
+        for (const workers of TWO_WORKERS && size === Math.min(...SIZES) ? [1, 2] : [1]) {
           const directory = mkdtempSync(path.join(tmpdir(), 'posts-bench-'));
           const file = path.join(directory, 'app.db');
           const server = await startService(`file:${file}`, workers);
@@ -450,9 +455,10 @@ async function main() {
             // they lose to one process.
             const targets =
               workers === 1 ? [...serviceTargets(size), ...searchTargets(size)] : serviceTargets(size);
-            for (const target of targets)
+            for (const target of targets.filter(chosen))
               record(target.label, 'sqlite', size, workers, await measure(PORT, server.pid!, target));
-            if (workers === 1) await helloWhileSearching(server.pid!, 'sqlite', size);
+            if (workers === 1 && chosen({ label: HELLO_SEARCHING, method: 'GET', path: '' }))
+              await helloWhileSearching(server.pid!, 'sqlite', size);
           } finally {
             await stop(server);
             rmSync(directory, { recursive: true, force: true });
@@ -467,9 +473,10 @@ async function main() {
               ...serviceTargets(size).filter((target) => target.method === 'GET'),
               ...searchTargets(size),
             ];
-            for (const target of targets)
+            for (const target of targets.filter(chosen))
               record(target.label, 'postgres', size, 1, await measure(PORT, server.pid!, target));
-            await helloWhileSearching(server.pid!, 'postgres', size);
+            if (chosen({ label: HELLO_SEARCHING, method: 'GET', path: '' }))
+              await helloWhileSearching(server.pid!, 'postgres', size);
           } finally {
             await stop(server);
             await database.drop();

@@ -20,10 +20,12 @@ export function logWhenDone(
       ms: Math.round((performance.now() - started) * 10) / 10,
       requestId,
     };
-    console.info(
+    // Straight to stdout: Next.js wraps console's methods with work of its own (dimming, exit checks) that
+    // cost ~8% of a small request's CPU when every request logs through them.
+    process.stdout.write(
       format === 'json'
-        ? JSON.stringify({ time: new Date().toISOString(), ...entry })
-        : `${entry.method} ${entry.path} ${entry.status} ${entry.ms} ms ${entry.requestId}`,
+        ? `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`
+        : `${entry.method} ${entry.path} ${entry.status} ${entry.ms} ms ${entry.requestId}\n`,
     );
   });
 }
