@@ -1,49 +1,38 @@
-import * as v from 'valibot';
+import type { JsonSchema } from './json-schema';
 
-const text = (description: string, ...checks: v.PipeItem<string, string, v.BaseIssue<unknown>>[]) =>
-  v.pipe(v.string(), v.description<string, string>(description), ...checks);
+const header = (required: boolean, description: string, schema: JsonSchema = {}) => ({
+  required,
+  description,
+  schema: { type: 'string', ...schema } satisfies JsonSchema,
+});
 
 /**
  * The response headers an operation may name (`#/components/headers/<name>`), and whether every response
  * that names one carries it. Prose: what the code that sets them cannot say about itself.
  */
 export const RESPONSE_HEADERS = {
-  ETag: {
-    required: true,
-    schema: text(
-      'A strong entity tag of this representation, for If-None-Match (and, on a post, If-Match).',
-      v.regex(/^"[^"]*"$/),
-    ),
-  },
-  Location: {
-    required: true,
-    schema: text('The path of the created post.', v.startsWith('/api/posts/')),
-  },
-  Link: {
-    required: false,
-    schema: text(
-      'The next page, as `<…?cursor=…&limit=…>; rel="next"` (RFC 8288); absent on the last page. Filters are kept.',
-      v.endsWith('; rel="next"'),
-    ),
-  },
-  Allow: { required: true, schema: text('The methods this path serves, comma-separated.') },
-  'WWW-Authenticate': {
-    required: true,
-    schema: text('`Bearer realm="api"`, with `error="invalid_token"` for a wrong token.'),
-  },
-  'Retry-After': {
-    required: true,
-    schema: text('Seconds to wait before trying again.', v.regex(/^[0-9]+$/)),
-  },
-  'Accept-Post': { required: true, schema: text('The media type this route reads.') },
-  'Cache-Control': { required: true, schema: text('How long a client or cache may reuse the response.') },
-  'Idempotent-Replayed': {
-    required: false,
-    schema: v.pipe(
-      v.literal('true'),
-      v.description(
-        'Present when this is the stored response to an earlier request with the same Idempotency-Key.',
-      ),
-    ),
-  },
-} satisfies Record<string, { required: boolean; schema: v.GenericSchema }>;
+  ETag: header(
+    true,
+    'A strong entity tag of this representation, for If-None-Match (and, on a post, If-Match).',
+    { pattern: '^"[^"]*"$' },
+  ),
+  Location: header(true, 'The path of the created post.', { pattern: '^/api/posts/' }),
+  Link: header(
+    false,
+    'The next page, as `<…?cursor=…&limit=…>; rel="next"` (RFC 8288); absent on the last page. Filters are kept.',
+    { pattern: '; rel="next"$' },
+  ),
+  Allow: header(true, 'The methods this path serves, comma-separated.'),
+  'WWW-Authenticate': header(true, '`Bearer realm="api"`, with `error="invalid_token"` for a wrong token.'),
+  'Retry-After': header(true, 'Seconds to wait before trying again.', { pattern: '^[0-9]+$' }),
+  'Accept-Post': header(true, 'The media type this route reads.'),
+  'Cache-Control': header(true, 'How long a client or cache may reuse the response.'),
+  'Idempotent-Replayed': header(
+    false,
+    'Present when this is the stored response to an earlier request with the same Idempotency-Key.',
+    { const: 'true' },
+  ),
+};
+
+/** A response header as the document describes it. */
+export type Header = ReturnType<typeof header>;

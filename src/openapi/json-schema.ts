@@ -14,18 +14,13 @@ export type { JsonSchema };
  */
 export type TypeMode = 'input' | 'output';
 
-type AnySchema = v.GenericSchema;
-
-/** Where component schemas live in an OpenAPI document. */
-const componentRef = (name: string) => `#/components/schemas/${name}`;
-
 function withNote(schema: JsonSchema, note: string): JsonSchema {
   return { ...schema, description: schema.description ? `${schema.description} ${note}` : note };
 }
 
 const asSentence = (message: string) => `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
 
-function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>): ConversionConfig {
+function conversionConfig(mode: TypeMode, definitions: Record<string, v.GenericSchema>): ConversionConfig {
   return {
     // OpenAPI 3.1's Schema Object is JSON Schema 2020-12.
     target: 'draft-2020-12',
@@ -33,7 +28,7 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>
     // Anything the converter cannot express fails the document's build (and its unit test), never silently.
     errorMode: 'throw',
     definitions,
-    overrideRef: ({ referenceId }) => componentRef(referenceId),
+    overrideRef: ({ referenceId }) => `#/components/schemas/${referenceId}`,
     overrideAction({ valibotAction, jsonSchema }) {
       // JSON Schema has no keyword for these: say them in words rather than drop them. (Schemas put their own
       // v.description right after the type, so these notes are appended to it, not overwritten by it.)
@@ -68,7 +63,7 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>
     overrideSchema({ valibotSchema, jsonSchema }) {
       // A default is written in the input type (`'20'` for ?limit=); the output description shows its meaning.
       if (mode === 'output' && valibotSchema.type === 'optional') {
-        const optional = valibotSchema as v.OptionalSchema<AnySchema, unknown>;
+        const optional = valibotSchema as v.OptionalSchema<v.GenericSchema, unknown>;
         const fallback = v.getDefault(optional);
         if (fallback !== undefined) {
           return { ...jsonSchema, default: v.parse(optional.wrapped, fallback) as JsonSchema['default'] };
@@ -85,17 +80,15 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, AnySchema>
  * `object` alone would let through.
  */
 export function componentSchemas(
-  named: ReadonlyMap<string, { schema: AnySchema; mode: TypeMode }>,
-  definitions: Record<string, AnySchema>,
+  named: ReadonlyMap<string, { schema: v.GenericSchema; mode: TypeMode }>,
+  definitions: Record<string, v.GenericSchema>,
 ): Record<string, JsonSchema> {
-  const result: Record<string, JsonSchema> = {};
-  for (const [name, { schema, mode }] of named) {
-    const converted = toJsonSchemaDefs({ [name]: schema }, conversionConfig(mode, definitions))[
-      name
-    ] as JsonSchema;
-    result[name] = mode === 'input' ? { ...converted, additionalProperties: false } : converted;
-  }
-  return result;
+  return Object.fromEntries(
+    [...named].map(([name, { schema, mode }]) => {
+      const converted = toJsonSchemaDefs({ [name]: schema }, conversionConfig(mode, definitions))[name]!;
+      return [name, mode === 'input' ? { ...converted, additionalProperties: false } : converted];
+    }),
+  );
 }
 
 /**
@@ -103,14 +96,10 @@ export function componentSchemas(
  * posts, a query parameter) is converted in place with references to the components it contains.
  */
 export function schemaFor(
-  schema: AnySchema,
+  schema: v.GenericSchema,
   mode: TypeMode,
-  components: Record<string, AnySchema>,
+  components: Record<string, v.GenericSchema>,
 ): JsonSchema {
-  const {
-    $schema: _dialect,
-    $defs: _definitions,
-    ...rest
-  } = toJsonSchema(schema, conversionConfig(mode, components));
+  const { $schema: _, $defs: __, ...rest } = toJsonSchema(schema, conversionConfig(mode, components));
   return rest;
 }
