@@ -170,10 +170,17 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
   }
 }
 
+/** The newest ids PostgreSQL checks one by one before it asks the trigram indexes. */
+const FIRST_WINDOW = 256;
+
 /**
- * PostgreSQL. First the trigram (GIN) indexes answer `LIKE`, under a statement timeout; a q whose trigrams
- * are all common makes that too slow, and then id windows newest first, checked with strpos() (which no
- * index serves, so the plan is always a bounded primary-key range scan), go on for the rest of the budget.
+ * PostgreSQL. First the newest FIRST_WINDOW ids below the cursor, checked with strpos(): a q that is common has
+ * its page there. Then the trigram (GIN) indexes, as a bitmap under a statement timeout: index scans are turned
+ * off for that statement, since the planner, expecting matches spread evenly, would otherwise walk the primary
+ * key newest first and check every row down to the matches (220,000 rows for "number 77" at 1,000,000 posts).
+ * A q whose trigrams are all common makes the bitmap too large for the timeout; then id windows newest first,
+ * checked with strpos() (which no index serves, so the plan is always a bounded primary-key range scan), go on
+ * for the rest of the budget.
  */
 async function searchPostgres(db: Db, request: SearchRequest): Promise<SearchResult> {
   const started = performance.now();
@@ -185,32 +192,12 @@ async function searchPostgres(db: Db, request: SearchRequest): Promise<SearchRes
     .select(sql<number | null>`max(id)`.as('id'))
     .executeTakeFirst();
   let before = request.beforeId ?? (newest?.id ?? 0) + 1;
-
-  if ([...folded].length >= 3) {
-    const pattern = `%${folded.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    try {
-      const found = await db.transaction().execute(async (trx) => {
-        await sql`set local statement_timeout = ${sql.lit(SEARCH_BUDGET_MS)}`.execute(trx);
-        return trx
-          .selectFrom('posts')
-          .select('id')
-          .where(sql<boolean>`(search_title like ${pattern} or search_body like ${pattern}) and ${byAuthor}`)
-          .where('id', '<', before)
-          .orderBy('id', 'desc')
-          .limit(limit + 1)
-          .execute();
-      });
-      const ids = found.map((row) => Number(row.id));
-      return ids.length > limit ? { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] } : { ids };
-    } catch (error) {
-      if ((error as { code?: string }).code !== '57014') throw error; // statement_timeout: go on below
-    }
-  }
-
   const ids: number[] = [];
-  for (let window = 2000; before > 1;) {
-    const low = Math.max(1, before - window);
-    const statementStarted = performance.now();
+  const page = (): SearchResult | undefined =>
+    ids.length > limit ? { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] } : undefined;
+
+  /** The matches in [low, before), newest first, as many as the page still needs. */
+  const checkWindow = async (low: number) => {
     const found = await db
       .selectFrom('posts')
       .select('id')
@@ -222,10 +209,40 @@ async function searchPostgres(db: Db, request: SearchRequest): Promise<SearchRes
       .orderBy('id', 'desc')
       .limit(limit + 1 - ids.length)
       .execute();
-    const took = performance.now() - statementStarted;
     ids.push(...found.map((row) => Number(row.id)));
-    if (ids.length > limit) return { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] };
     before = low;
+  };
+
+  await checkWindow(Math.max(1, before - FIRST_WINDOW));
+  if (page() || before <= 1) return page() ?? { ids };
+
+  if ([...folded].length >= 3) {
+    const pattern = `%${folded.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    try {
+      const found = await db.transaction().execute(async (trx) => {
+        await sql`set local statement_timeout = ${sql.lit(SEARCH_BUDGET_MS)}`.execute(trx);
+        await sql`set local enable_indexscan = off`.execute(trx);
+        return trx
+          .selectFrom('posts')
+          .select('id')
+          .where(sql<boolean>`(search_title like ${pattern} or search_body like ${pattern}) and ${byAuthor}`)
+          .where('id', '<', before)
+          .orderBy('id', 'desc')
+          .limit(limit + 1 - ids.length)
+          .execute();
+      });
+      ids.push(...found.map((row) => Number(row.id)));
+      return page() ?? { ids };
+    } catch (error) {
+      if ((error as { code?: string }).code !== '57014') throw error; // statement_timeout: go on below
+    }
+  }
+
+  for (let window = 2000; before > 1;) {
+    const statementStarted = performance.now();
+    await checkWindow(Math.max(1, before - window));
+    const took = performance.now() - statementStarted;
+    if (page()) return page()!;
     if (performance.now() - started >= 2 * SEARCH_BUDGET_MS) return { ids, nextBefore: before };
     window = took < 2 ? Math.min(window * 2, 8000) : Math.max(500, window >> 1);
   }
