@@ -55,18 +55,24 @@ function trigrams(folded: string): string[] {
 
 const MAX_PROBES = 48;
 const PROBE_ROWS = 64;
-/** A trigram in at least COMMON_IN_SAMPLE of the SAMPLE_ROWS newest posts below the cursor is common there. */
+/** A trigram in at least a quarter of SAMPLE_ROWS posts spread over the table is common. */
 const SAMPLE_ROWS = 16;
-const COMMON_IN_SAMPLE = 4;
 
 /**
- * The trigrams that are common just below the cursor, read from the newest posts themselves: one statement,
- * far cheaper than FTS5 probes of them (a probe of a common trigram seeks in a doclist as long as the table,
- * the dearest step of a search). A trigram that common would not make a sparse driver, and it occurs, so it
- * cannot show that nothing matches either: it is not probed.
+ * The trigrams that are common in the table below the cursor, read from SAMPLE_ROWS posts at ids spread evenly
+ * over it: one statement, far cheaper than FTS5 probes of them (a probe of a common trigram seeks in a doclist
+ * as long as the table, the dearest step of a search). A trigram that common would not make a sparse driver,
+ * and it occurs, so it cannot show that nothing matches either: it is not probed. (Spread, not the newest: the
+ * newest posts may share nothing with the rest, and then every trigram would be probed.)
  */
 async function commonTrigrams(db: Db, read: Read, trigrams: string[], before: number): Promise<Set<string>> {
-  if (trigrams.length === 0) return new Set();
+  if (trigrams.length === 0 || before <= 1) return new Set();
+  const ids = new Set(
+    Array.from(
+      { length: SAMPLE_ROWS },
+      (_, index) => before - 1 - Math.floor((index * (before - 1)) / SAMPLE_ROWS),
+    ),
+  );
   const counts = trigrams.map(
     (trigram, index) =>
       sql`sum(instr(search_title, ${trigram}) > 0 or instr(search_body, ${trigram}) > 0) as ${sql.id(`t${index}`)}`,
@@ -74,12 +80,12 @@ async function commonTrigrams(db: Db, read: Read, trigrams: string[], before: nu
   const [sample] = await rows(
     db,
     read,
-    sql<
-      Record<string, number | null>
-    >`select ${sql.join(counts)} from (select search_title, search_body from posts
-      where id < cast(${before} as integer) order by id desc limit ${SAMPLE_ROWS})`,
+    sql<Record<string, number | null>>`select count(*) as sampled, ${sql.join(counts)} from posts
+      where id in (${sql.join([...ids].map((id) => sql`cast(${id} as integer)`))})`,
   );
-  return new Set(trigrams.filter((_, index) => (sample?.[`t${index}`] ?? 0) >= COMMON_IN_SAMPLE));
+  const sampled = Number(sample?.sampled ?? 0);
+  if (sampled < 4) return new Set();
+  return new Set(trigrams.filter((_, index) => 4 * Number(sample?.[`t${index}`] ?? 0) >= sampled));
 }
 
 /**
