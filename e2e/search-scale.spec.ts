@@ -22,6 +22,10 @@ const WORDS = (
   'through back much go good new write our me man too any day same right look think also around another came come'
 ).split(' ');
 
+/** better-sqlite3 objects kept until exit: on Node 24 one collected outside JavaScript aborts the process
+ * (see src/db/sqlite.ts). */
+const keptUntilExit: unknown[] = [];
+
 /** 200,000 posts straight into the file the server migrated: folded copies and the trigram index included. */
 function seed(file: string, count: number): void {
   const db = new Database(file);
@@ -32,7 +36,7 @@ function seed(file: string, count: number): void {
   let state = 7;
   const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   const now = new Date().toISOString();
-  db.transaction(() => {
+  const insertAll = db.transaction(() => {
     for (let index = 0; index < count; index += 1) {
       const words: string[] = [];
       for (let length = 0; length < 1000;) {
@@ -45,8 +49,10 @@ function seed(file: string, count: number): void {
       const body = words.join(' ');
       insert.run(title, body, `author${index % 100}`, now, now, searchable(title), searchable(body));
     }
-  })();
+  });
+  insertAll();
   db.close();
+  keptUntilExit.push(db, insert, insertAll);
 }
 
 const percentile = (values: number[], fraction: number) =>

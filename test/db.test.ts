@@ -12,6 +12,9 @@ import { LEGACY_SCHEMA } from './support/legacy-schema';
 import { testBackends } from './support/backends';
 
 const run = promisify(execFile);
+/** better-sqlite3 objects kept until exit: on Node 24 one collected outside JavaScript aborts the process
+ * (see src/db/sqlite.ts). */
+const keptUntilExit: unknown[] = [];
 const ALL_MIGRATIONS = Object.keys(migrations('sqlite')).sort();
 
 for (const backend of testBackends()) {
@@ -44,6 +47,7 @@ for (const backend of testBackends()) {
         const legacy = new Database(settings.file);
         for (const statement of LEGACY_SCHEMA.sqlite) legacy.exec(statement);
         legacy.close();
+        keptUntilExit.push(legacy);
       } else {
         const client = new pg.Client({ connectionString: settings.url });
         await client.connect();
