@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { SWAGGER_UI_RENDERED_MS } from './support/openapi';
 
 test('/docs renders the API description in the browser without reaching any other host', async ({
   page,
@@ -16,9 +17,11 @@ test('/docs renders the API description in the browser without reaching any othe
   await expect(page.getByRole('heading', { level: 1, name: 'API', exact: true })).toBeVisible();
 
   // Swagger UI's rendering of the document: its title, and operations with their method and path.
-  await expect(page.getByRole('heading', { name: /Posts service API/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Posts service API/ })).toBeVisible({
+    timeout: SWAGGER_UI_RENDERED_MS,
+  });
   const createPost = page.locator('.opblock-post', { hasText: 'Create a post' });
-  await expect(createPost).toBeVisible();
+  await expect(createPost).toBeVisible({ timeout: SWAGGER_UI_RENDERED_MS });
   await expect(createPost.locator('.opblock-summary-path')).toHaveText('/api/posts');
   await expect(page.locator('.opblock-get', { hasText: 'Read a post' }).first()).toBeVisible();
   expect(await page.locator('.opblock').count()).toBeGreaterThan(10);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { isolatedDatabase } from './support/databases';
+import { SWAGGER_UI_RENDERED_MS } from './support/openapi';
 import { startServer } from './support/server';
 
 type Violation = { directive: string; blocked: string };
@@ -85,7 +86,9 @@ test('no page reports a CSP violation while it works: links, the form, Swagger U
   expect(await violations()).toEqual([]);
 
   await page.goto('/docs');
-  await expect(page.locator('.opblock-post', { hasText: 'Create a post' })).toBeVisible();
+  await expect(page.locator('.opblock-post', { hasText: 'Create a post' })).toBeVisible({
+    timeout: SWAGGER_UI_RENDERED_MS,
+  });
   expect(await violations()).toEqual([]);
 
   await page.goto(`/posts/${id}`);

@@ -4,6 +4,13 @@ import type { OpenApiDocument, Operation } from '../../src/openapi/document';
 
 export type { OpenApiDocument, Operation };
 
+/**
+ * How long /docs may take to show Swagger UI's rendering of the document: the page loads, then Swagger UI's
+ * 1.4 MB bundle is fetched and parsed, then the document fetched and laid out. On a loaded 2-core CI machine
+ * that once took more than 5 s, Playwright's default, although the document itself was served in 42 ms.
+ */
+export const SWAGGER_UI_RENDERED_MS = 20_000;
+
 /** The methods an OpenAPI path item can hold, in the case the document uses. */
 export const OPERATION_METHODS = ['get', 'head', 'post', 'put', 'patch', 'delete', 'options'] as const;
 
