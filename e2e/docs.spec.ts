@@ -5,6 +5,7 @@ test('/docs renders the API description in the browser without reaching any othe
   page,
   baseURL,
 }) => {
+  test.setTimeout(SWAGGER_UI_RENDERED_MS + 40_000);
   const origin = new URL(baseURL as string).origin;
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));

@@ -67,6 +67,7 @@ test('no page reports a CSP violation while it works: links, the form, Swagger U
   page,
   request,
 }) => {
+  test.setTimeout(SWAGGER_UI_RENDERED_MS + 40_000);
   const created = await request.post('/api/posts', {
     data: { title: 'Seen', body: 'under CSP', author: 'csp' },
   });
