@@ -71,9 +71,22 @@ async function withTopology(env: Record<string, string>, run: (topology: Topolog
   }
 }
 
+/**
+ * Waits for an instance's /api/health to answer 200. Its port opens before its database is open and migrated
+ * (that happens in the background at start), which on a loaded machine took seconds.
+ */
+async function ready(instance: Instance): Promise<void> {
+  await expect
+    .poll(async () => (await request(`http://127.0.0.1:${instance.port}/api/health`, {})).status, {
+      timeout: 30_000,
+    })
+    .toBe(200);
+}
+
 test('both instances start at once on an empty schema: exactly one migrates, and ?schema= holds through PgBouncer', async () => {
   test.setTimeout(120_000);
   await withTopology({}, async (topology) => {
+    for (const server of topology.servers) await ready(server);
     const migrated = topology.servers.filter((server) => server.log.includes('[db] applied migrations'));
     expect(migrated, topology.servers.map((server) => server.log).join('\n---\n')).toHaveLength(1);
     const client = new pg.Client({ connectionString: postgresUrl });
@@ -173,13 +186,9 @@ test('one instance stopped (SIGTERM), then one killed (SIGKILL), under steady lo
     const stopped = performance.now();
     expect(await first.stop('SIGTERM')).toBe(0);
     await first.start();
-    // As an orchestrator would, the other instance is taken down only once this one is ready (its port opens
-    // before its database is; on a loaded machine that took over 1.5 s, and the crash below then failed 30).
-    await expect
-      .poll(async () => (await request(`http://127.0.0.1:${first.port}/api/health`, {})).status, {
-        timeout: 30_000,
-      })
-      .toBe(200);
+    // As an orchestrator would, the other instance is taken down only once this one is ready (on a loaded
+    // machine it was not 1.5 s after its port opened, and the crash below then failed 30 writes).
+    await ready(first);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     // A crash: what the killed instance had in flight fails (nginx does not resend a POST it sent).
