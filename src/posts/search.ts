@@ -114,7 +114,9 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
   // Occurrences per id near the cursor, from the newest PROBE_ROWS below it; 0: nothing below can match.
   const density = ({ found, oldest }: { found: number; oldest: number | null }) =>
     found === 0 ? 0 : found < PROBE_ROWS ? found / before : found / (before - (oldest ?? 0));
-  let driver: { kind: 'all' } | { kind: 'author' } | { kind: 'trigram'; phrase: string } = { kind: 'all' };
+  let driver: { kind: 'all' } | { kind: 'author' } | { kind: 'trigram'; phrase: string; probed: number[] } = {
+    kind: 'all',
+  };
   let sparsest = 1;
   const candidates = [...trigrams(folded)];
   const sampled =
@@ -128,16 +130,17 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
   for (const trigram of sampled) {
     if (common.has(trigram)) continue;
     const phrase = `"${trigram.replaceAll('"', '""')}"`;
-    const [probe] = await rows(
-      db,
-      read,
-      sql<{ found: number; oldest: number | null }>`select count(*) as found, min(rowid) as oldest from (
-        select rowid from posts_search where posts_search match ${phrase} and rowid < cast(${before} as integer)
-        order by rowid desc limit ${PROBE_ROWS})`,
-    );
-    const seen = density(probe!);
+    const probed = (
+      await rows(
+        db,
+        read,
+        sql<{ id: number }>`select rowid as id from posts_search where posts_search match ${phrase}
+          and rowid < cast(${before} as integer) order by rowid desc limit ${PROBE_ROWS}`,
+      )
+    ).map((row) => row.id);
+    const seen = density({ found: probed.length, oldest: probed.at(-1) ?? null });
     if (seen === 0) return { ids: [] };
-    if (seen < sparsest) [driver, sparsest] = [{ kind: 'trigram', phrase }, seen];
+    if (seen < sparsest) [driver, sparsest] = [{ kind: 'trigram', phrase, probed }, seen];
   }
   if (author !== undefined) {
     const [probe] = await rows(
@@ -163,19 +166,31 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
           where ${driver.kind === 'author' ? sql`p.author = ${author} and` : sql``} p.id < cast(${before} as integer)
           order by p.id desc limit ${k}`;
 
+  // The driving trigram's probe has already listed its newest ids below the cursor: the first statement checks
+  // those by primary key rather than read the index again (deep in the table, FTS5's backward read is the
+  // dearest step of a search).
+  const probedCheck = (candidates: number[]) =>
+    sql<{ id: number; hit: number }>`select p.id as id, ${matches} and ${byAuthor} as hit from posts p
+      where p.id in (select value from json_each(${JSON.stringify(candidates)})) order by p.id desc`;
+  let probed = driver.kind === 'trigram' ? driver.probed : undefined;
+
   const ids: number[] = [];
   // The first statement reads as many candidates as a page needs (most searches end there); k grows from it.
   for (let k = limit + 1; ;) {
     const statementStarted = performance.now();
-    const found = await rows(db, read, batch(k));
+    const candidates = probed?.slice(0, k);
+    const found = await rows(db, read, candidates ? probedCheck(candidates) : batch(k));
     const took = performance.now() - statementStarted;
     for (const row of found) {
       if (!row.hit) continue;
       ids.push(row.id);
       if (ids.length > limit) return { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] };
     }
-    if (found.length < k) return { ids };
-    before = found.at(-1)!.id;
+    // A probe shorter than PROBE_ROWS listed every candidate there is; a post deleted since is simply missing.
+    if (candidates ? candidates.length === probed!.length && probed!.length < PROBE_ROWS : found.length < k)
+      return { ids };
+    before = candidates ? candidates.at(-1)! : found.at(-1)!.id;
+    probed = undefined;
     if (performance.now() - started >= SEARCH_BUDGET_MS) return { ids, nextBefore: before };
     k = took < 1 ? Math.min(k * 2, 4096) : took > 2 ? Math.max(limit + 1, k >> 1) : k;
     // better-sqlite3 is synchronous: between statements, every other request gets its turn.
