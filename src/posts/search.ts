@@ -126,8 +126,18 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
           (_, index) => candidates[Math.floor((index * candidates.length) / MAX_PROBES)]!,
         )
       : candidates;
+  // better-sqlite3 is synchronous: once a millisecond of statements has run, every other request gets its turn.
+  let turnGiven = performance.now();
+  const giveTurnEachMillisecond = async () => {
+    if (performance.now() - turnGiven < 1) return;
+    await yieldToEventLoop();
+    turnGiven = performance.now();
+  };
   const common = await commonTrigrams(db, read, sampled, before);
   for (const trigram of sampled) {
+    await giveTurnEachMillisecond();
+    // Any driver gives the same answer; past half the budget, the sparsest one probed so far drives.
+    if (performance.now() - started >= SEARCH_BUDGET_MS / 2) break;
     if (common.has(trigram)) continue;
     const phrase = `"${trigram.replaceAll('"', '""')}"`;
     const probed = (
@@ -143,6 +153,7 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
     if (seen < sparsest) [driver, sparsest] = [{ kind: 'trigram', phrase, probed }, seen];
   }
   if (author !== undefined) {
+    await giveTurnEachMillisecond();
     const [probe] = await rows(
       db,
       read,
@@ -175,6 +186,7 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
   let probed = driver.kind === 'trigram' ? driver.probed : undefined;
 
   const ids: number[] = [];
+  await giveTurnEachMillisecond();
   // The first statement reads as many candidates as a page needs (most searches end there); k grows from it.
   for (let k = limit + 1; ;) {
     const statementStarted = performance.now();
@@ -193,7 +205,6 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
     probed = undefined;
     if (performance.now() - started >= SEARCH_BUDGET_MS) return { ids, nextBefore: before };
     k = took < 1 ? Math.min(k * 2, 4096) : took > 2 ? Math.max(limit + 1, k >> 1) : k;
-    // better-sqlite3 is synchronous: between statements, every other request gets its turn.
     await yieldToEventLoop();
   }
 }
