@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { JSON_BODY_LIMIT_BYTES } from '../src/http/body';
-import type { RouteHandler } from '../src/http/route';
+import type { ApiRoute, RouteHandler } from '../src/http/route';
 import {
   buildOpenApiDocument,
   openApiPath,
-  type ApiRoute,
   type OpenApiDocument,
   type Operation,
 } from '../src/openapi/document';

@@ -85,6 +85,27 @@ export type RouteHandler = ((request: Request, context: RouteContext) => Promise
 };
 export type RouteExports = Record<RouteMethod, RouteHandler>;
 
+/** An API route as its file declares it: the path (`/api/posts/[id]`) and the operations it serves. */
+export interface ApiRoute {
+  pattern: string;
+  operations: Operations;
+}
+
+/**
+ * The routes of `app/api`, from its route files (keyed by path relative to app/api, `./posts/[id]/route.ts`,
+ * as a bundler's require.context or a directory walk lists them). The catch-all serves no operation. Beside
+ * route() because it reads what route() attaches to a file's OPTIONS export.
+ */
+export function apiRoutes(files: Iterable<[file: string, module: unknown]>): ApiRoute[] {
+  return [...files]
+    .map(([file, module]) => ({
+      pattern: `/api/${file.replace(/^\.\//, '').replace(/\/?route\.ts$/, '')}`,
+      operations: (module as { OPTIONS?: RouteHandler }).OPTIONS?.operations ?? {},
+    }))
+    .filter((route) => Object.keys(route.operations).length > 0)
+    .sort((a, b) => a.pattern.localeCompare(b.pattern));
+}
+
 /** The value of `Allow`: the served methods, HEAD wherever GET is served, and OPTIONS, sorted. */
 export function allowedMethods(operations: Operations): string[] {
   const methods = new Set<string>(Object.keys(operations));

@@ -5,69 +5,20 @@ import { Problem } from '../http/problem';
 import {
   allowedMethods,
   type AnyOperation,
+  type ApiRoute,
   type DeclaredMethod,
-  type Operations,
   type ResponseSpec,
-  type RouteHandler,
 } from '../http/route';
-import { RESPONSE_HEADERS, type Header } from './headers';
-import { componentSchemas, schemaFor, type JsonSchema, type TypeMode } from './json-schema';
+import { RESPONSE_HEADERS } from './headers';
+import { toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema';
+import { conversionConfig, type Definitions, type JsonSchema, type TypeMode } from './json-schema';
 
-/** The parts of an OpenAPI 3.1 document this builder writes (enough for the tests to walk it typed). */
-export interface OpenApiDocument {
-  openapi: string;
-  info: { title: string; version: string; description: string };
-  tags: { name: string; description: string }[];
-  paths: Record<string, PathItem>;
-  components: {
-    schemas: Record<string, JsonSchema>;
-    headers: Record<string, Header>;
-    securitySchemes: object;
-  };
-}
+/** The document's parts, typed as the builder writes them (enough for the tests to walk it typed). */
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
+export type Operation = ReturnType<DocumentBuilder['operation']>;
+type Parameter = ReturnType<DocumentBuilder['parameters']>[number];
 type HttpMethod = 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 export type PathItem = { parameters?: Parameter[] } & { [Method in HttpMethod]?: Operation };
-type Content = Record<string, { schema: JsonSchema }>;
-type Parameter = {
-  name: string;
-  in: 'path' | 'query' | 'header';
-  required: boolean;
-  description?: string;
-  schema: JsonSchema;
-};
-export interface Operation {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
-  security?: Record<string, string[]>[];
-  parameters?: Parameter[];
-  requestBody?: { required: true; content: Content };
-  responses: Record<
-    string,
-    { description: string; headers?: Record<string, { $ref: string }>; content?: Content }
-  >;
-}
-
-/** An API route as its file declares it: the path (`/api/posts/[id]`) and the operations it serves. */
-export interface ApiRoute {
-  pattern: string;
-  operations: Operations;
-}
-
-/**
- * The routes of `app/api`, from its route files (keyed by path relative to app/api, `./posts/[id]/route.ts`,
- * as a bundler's require.context or a directory walk lists them). The catch-all serves no operation.
- */
-export function apiRoutes(files: Iterable<[file: string, module: unknown]>): ApiRoute[] {
-  return [...files]
-    .map(([file, module]) => ({
-      pattern: `/api/${file.replace(/^\.\//, '').replace(/\/?route\.ts$/, '')}`,
-      operations: (module as { OPTIONS?: RouteHandler }).OPTIONS?.operations ?? {},
-    }))
-    .filter((route) => Object.keys(route.operations).length > 0)
-    .sort((a, b) => a.pattern.localeCompare(b.pattern));
-}
 
 /** `/api/posts/[id]` → `/api/posts/{id}`. */
 export const openApiPath = (pattern: string) => pattern.replace(/\[([^\]]+)\]/g, '{$1}');
@@ -84,55 +35,70 @@ const POST_WRITE_ACCESS =
 
 /** The answers an operation gives because of what it declares, rather than what it does. */
 function impliedResponses(operation: AnyOperation): Record<number, ResponseSpec> {
-  const responses: Record<number, ResponseSpec> = {};
   const invalid = [
     operation.params && 'a path parameter',
     operation.query && 'a query parameter',
     operation.headers && 'a request header',
     operation.body && 'the body (empty, not UTF-8 or not well-formed JSON)',
   ].filter(Boolean);
-  if (invalid.length) {
-    responses[400] = { description: `Not valid: ${invalid.join(', or ')}. \`detail\` says which.` };
-  }
-  if (operation.access === 'post-writes' || operation.access === 'operator') {
-    responses[401] = { description: 'No bearer token, or not the right one.', headers: ['WWW-Authenticate'] };
-  }
-  if (operation.access === 'same-origin') {
-    responses[403] = {
-      description: 'The request came from a page on another site (its `Origin` is not this host).',
-    };
-  }
-  if (operation.body) {
-    const limit = operation.bodyLimit ?? JSON_BODY_LIMIT_BYTES;
-    responses[413] = { description: `The body is larger than ${limit / 1024} KiB.` };
-    responses[415] = {
-      description: 'The body is not declared as JSON in UTF-8 (`Content-Type: application/json`).',
-      headers: ['Accept-Post'],
-    };
-    responses[422] = {
-      description:
-        'The body does not match the schema, or names a field that is unknown or set by the server; `errors` says which.',
-    };
-  }
-  if (operation.database !== false) {
-    responses[503] = {
-      description: 'The database is not answering; try again after the delay given.',
-      headers: ['Retry-After'],
-    };
-  }
-  return responses;
+  const limit = operation.bodyLimit ?? JSON_BODY_LIMIT_BYTES;
+  return {
+    ...(invalid.length > 0 && {
+      400: { description: `Not valid: ${invalid.join(', or ')}. \`detail\` says which.` },
+    }),
+    ...((operation.access === 'post-writes' || operation.access === 'operator') && {
+      401: { description: 'No bearer token, or not the right one.', headers: ['WWW-Authenticate'] },
+    }),
+    ...(operation.access === 'same-origin' && {
+      403: { description: 'The request came from a page on another site (its `Origin` is not this host).' },
+    }),
+    ...(operation.body && {
+      413: { description: `The body is larger than ${limit / 1024} KiB.` },
+      415: {
+        description: 'The body is not declared as JSON in UTF-8 (`Content-Type: application/json`).',
+        headers: ['Accept-Post'],
+      },
+      422: {
+        description:
+          'The body does not match the schema, or names a field that is unknown or set by the server; `errors` says which.',
+      },
+    }),
+    ...(operation.database !== false && {
+      503: {
+        description: 'The database is not answering; try again after the delay given.',
+        headers: ['Retry-After'],
+      },
+    }),
+  };
 }
 
 /** Builds the document; `named` collects the schemas that become components, with the mode each is shown in. */
 class DocumentBuilder {
-  readonly named = new Map<string, { schema: v.GenericSchema; mode: TypeMode }>();
+  private readonly named = new Map<string, { schema: v.GenericSchema; mode: TypeMode }>();
 
+  /** A schema as the document shows it: a component as a `$ref` to it, anything else converted in place. */
   schema(schema: v.GenericSchema, mode: TypeMode): JsonSchema {
     this.collect(schema, mode);
-    return schemaFor(schema, mode, this.definitions());
+    const converted = toJsonSchema(schema, conversionConfig(mode, this.definitions()));
+    const { $schema: _, $defs: __, ...rest } = converted;
+    return rest;
   }
 
-  definitions(): Record<string, v.GenericSchema> {
+  /**
+   * The components, each in the mode it is used in. Request bodies are closed (`additionalProperties: false`):
+   * parseBody refuses unknown fields by name, which Valibot's `object` alone would let through.
+   */
+  components(): Record<string, JsonSchema> {
+    const definitions = this.definitions();
+    return Object.fromEntries(
+      [...this.named].map(([name, { schema, mode }]) => {
+        const converted = toJsonSchemaDefs({ [name]: schema }, conversionConfig(mode, definitions))[name]!;
+        return [name, mode === 'input' ? { ...converted, additionalProperties: false } : converted];
+      }),
+    );
+  }
+
+  private definitions(): Definitions {
     return Object.fromEntries([...this.named].map(([name, { schema }]) => [name, schema]));
   }
 
@@ -156,73 +122,69 @@ class DocumentBuilder {
   }
 
   /** A fields schema (query, headers, path) as parameters; each field's description moves to its parameter. */
-  parameters(schema: v.GenericSchema | undefined, where: Parameter['in']): Parameter[] {
-    if (!schema) return [];
-    const { properties = {}, required = [] } = this.schema(schema, 'output');
+  parameters(schema: v.GenericSchema | undefined, where: 'path' | 'query' | 'header') {
+    const { properties = {}, required = [] } = schema ? this.schema(schema, 'output') : {};
     return Object.entries(properties).map(([name, property]) => {
       const { description, ...rest } = property as JsonSchema;
-      return {
-        name,
-        in: where,
-        required: where === 'path' || required.includes(name),
-        description,
-        schema: rest,
-      };
+      const isRequired = where === 'path' || required.includes(name);
+      return { name, in: where, required: isRequired, description, schema: rest };
     });
   }
 
-  response(status: number, spec: ResponseSpec, withBody: boolean): Operation['responses'][string] {
-    const result: Operation['responses'][string] = { description: spec.description };
-    if (spec.headers?.length) {
-      result.headers = Object.fromEntries(
-        spec.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]),
-      );
-    }
-    const body = spec.body ?? (status >= 400 ? Problem : undefined);
-    if (body && withBody) {
-      const mediaType = status >= 400 ? 'application/problem+json' : 'application/json';
-      result.content = { [mediaType]: { schema: this.schema(body, 'output') } };
-    }
-    return result;
+  response(status: number, spec: ResponseSpec, withBody: boolean) {
+    const body = withBody ? (spec.body ?? (status >= 400 ? Problem : undefined)) : undefined;
+    const mediaType = status >= 400 ? 'application/problem+json' : 'application/json';
+    const headers = spec.headers?.map((name) => [name, { $ref: `#/components/headers/${name}` }] as const);
+    return {
+      description: spec.description,
+      ...(headers?.length ? { headers: Object.fromEntries(headers) } : {}),
+      ...(body ? { content: { [mediaType]: { schema: this.schema(body, 'output') } } } : {}),
+    };
   }
 
-  operation(declared: AnyOperation, { head = false } = {}): Operation {
-    const notes = [declared.description, declared.access === 'post-writes' ? POST_WRITE_ACCESS : undefined];
-    if (head) notes.push('Answers exactly like GET, without a body.');
-    const operation: Operation = {
-      operationId: head ? `${declared.operationId}Head` : declared.operationId,
-      summary: head ? `${declared.summary} (headers only)` : declared.summary,
-      tags: [declared.tag],
-      responses: {},
-    };
-    const description = notes.filter(Boolean).join('\n\n');
-    if (description) operation.description = description;
+  operation(declared: AnyOperation, { head = false } = {}) {
+    const notes = [
+      declared.description,
+      declared.access === 'post-writes' ? POST_WRITE_ACCESS : undefined,
+      head ? 'Answers exactly like GET, without a body.' : undefined,
+    ].filter(Boolean);
     // `{}` in the list makes the token optional: post writes are open on a server without API_TOKEN.
-    if (declared.access === 'post-writes') operation.security = [{ bearer: [] }, {}];
-    if (declared.access === 'operator') operation.security = [{ bearer: [] }];
+    const security = { 'post-writes': [{ bearer: [] }, {}], operator: [{ bearer: [] }] }[
+      declared.access as string
+    ];
     const parameters = [
       ...this.parameters(declared.query, 'query'),
       ...this.parameters(declared.headers, 'header'),
     ];
-    if (parameters.length) operation.parameters = parameters;
-    if (declared.body) {
-      operation.requestBody = {
-        required: true,
-        content: { 'application/json': { schema: this.schema(declared.body, 'input') } },
-      };
-    }
     const responses = { ...impliedResponses(declared), ...declared.responses };
-    for (const [status, spec] of Object.entries(responses)) {
-      operation.responses[status] = this.response(Number(status), spec, !head);
-    }
-    return operation;
+    return {
+      operationId: head ? `${declared.operationId}Head` : declared.operationId,
+      summary: head ? `${declared.summary} (headers only)` : declared.summary,
+      ...(notes.length ? { description: notes.join('\n\n') } : {}),
+      tags: [declared.tag],
+      ...(security ? { security: security as Record<string, string[]>[] } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(declared.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: this.schema(declared.body, 'input') } },
+            },
+          }
+        : {}),
+      responses: Object.fromEntries(
+        Object.entries(responses).map(([status, spec]) => [
+          status,
+          this.response(Number(status), spec, !head),
+        ]),
+      ),
+    };
   }
 
   pathItem({ pattern, operations }: ApiRoute): PathItem {
-    const item: PathItem = {};
     const declared = Object.values(operations);
     const parameters = this.parameters(declared.find((operation) => operation.params)?.params, 'path');
-    if (parameters.length) item.parameters = parameters;
+    const item: PathItem = parameters.length ? { parameters } : {};
     for (const method of allowedMethods(operations)) {
       if (method === 'OPTIONS') item.options = this.options(pattern, declared);
       else if (method === 'HEAD') item.head = this.operation(operations.GET as AnyOperation, { head: true });
@@ -258,9 +220,9 @@ const DESCRIPTION = `Posts and contact messages, on SQLite or PostgreSQL. Genera
 - **Paging** is by cursor: follow the \`Link: <…>; rel="next"\` header.`;
 
 /** The whole document, from the routes' declarations. */
-export function buildOpenApiDocument(routes: readonly ApiRoute[]): OpenApiDocument {
+export function buildOpenApiDocument(routes: readonly ApiRoute[]) {
   const builder = new DocumentBuilder();
-  const paths = Object.fromEntries(
+  const paths: Record<string, PathItem> = Object.fromEntries(
     routes.map((route) => [openApiPath(route.pattern), builder.pathItem(route)]),
   );
   return {
@@ -269,7 +231,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[]): OpenApiDocume
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: componentSchemas(builder.named, builder.definitions()),
+      schemas: builder.components(),
       headers: RESPONSE_HEADERS,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'The API_TOKEN configured on the server.' },

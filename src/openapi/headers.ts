@@ -1,5 +1,7 @@
 import type { JsonSchema } from './json-schema';
 
+type Header = ReturnType<typeof header>;
+
 const header = (required: boolean, description: string, schema: JsonSchema = {}) => ({
   required,
   description,
@@ -10,7 +12,7 @@ const header = (required: boolean, description: string, schema: JsonSchema = {})
  * The response headers an operation may name (`#/components/headers/<name>`), and whether every response
  * that names one carries it. Prose: what the code that sets them cannot say about itself.
  */
-export const RESPONSE_HEADERS = {
+export const RESPONSE_HEADERS: Record<string, Header> = {
   ETag: header(
     true,
     'A strong entity tag of this representation, for If-None-Match (and, on a post, If-Match).',
@@ -33,6 +35,3 @@ export const RESPONSE_HEADERS = {
     { const: 'true' },
   ),
 };
-
-/** A response header as the document describes it. */
-export type Header = ReturnType<typeof header>;

@@ -1,7 +1,8 @@
 import 'server-only';
 import { createHash } from 'node:crypto';
 import { ifNoneMatchHits } from '../http/etag';
-import { buildOpenApiDocument, type ApiRoute } from './document';
+import type { ApiRoute } from '../http/route';
+import { buildOpenApiDocument } from './document';
 
 /** The document changes only with a deploy; the ETag lets clients revalidate cheaply after this. */
 const CACHE_CONTROL = 'public, max-age=300';

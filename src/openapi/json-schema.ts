@@ -1,9 +1,4 @@
-import {
-  toJsonSchema,
-  toJsonSchemaDefs,
-  type ConversionConfig,
-  type JsonSchema,
-} from '@valibot/to-json-schema';
+import type { ConversionConfig, JsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 
 export type { JsonSchema };
@@ -20,7 +15,10 @@ function withNote(schema: JsonSchema, note: string): JsonSchema {
 
 const asSentence = (message: string) => `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
 
-function conversionConfig(mode: TypeMode, definitions: Record<string, v.GenericSchema>): ConversionConfig {
+/** The schemas shown as components, by name: a schema among them is converted to a `$ref`. */
+export type Definitions = Record<string, v.GenericSchema>;
+
+export function conversionConfig(mode: TypeMode, definitions: Definitions): ConversionConfig {
   return {
     // OpenAPI 3.1's Schema Object is JSON Schema 2020-12.
     target: 'draft-2020-12',
@@ -72,34 +70,4 @@ function conversionConfig(mode: TypeMode, definitions: Record<string, v.GenericS
       return undefined;
     },
   };
-}
-
-/**
- * Component schemas, each converted in the mode it is used in, with references between them. Request bodies
- * are closed (`additionalProperties: false`): parseBody refuses unknown fields by name, which Valibot's
- * `object` alone would let through.
- */
-export function componentSchemas(
-  named: ReadonlyMap<string, { schema: v.GenericSchema; mode: TypeMode }>,
-  definitions: Record<string, v.GenericSchema>,
-): Record<string, JsonSchema> {
-  return Object.fromEntries(
-    [...named].map(([name, { schema, mode }]) => {
-      const converted = toJsonSchemaDefs({ [name]: schema }, conversionConfig(mode, definitions))[name]!;
-      return [name, mode === 'input' ? { ...converted, additionalProperties: false } : converted];
-    }),
-  );
-}
-
-/**
- * One schema for use inside the document: a component becomes a `$ref` to it, anything else (an array of
- * posts, a query parameter) is converted in place with references to the components it contains.
- */
-export function schemaFor(
-  schema: v.GenericSchema,
-  mode: TypeMode,
-  components: Record<string, v.GenericSchema>,
-): JsonSchema {
-  const { $schema: _, $defs: __, ...rest } = toJsonSchema(schema, conversionConfig(mode, components));
-  return rest;
 }

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { apiRoutes, type ApiRoute } from '../../src/openapi/document';
+import { apiRoutes, type ApiRoute } from '../../src/http/route';
 
 const API_DIRECTORY = path.resolve('app/api');
 

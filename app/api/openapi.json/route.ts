@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import { IfNoneMatch } from '@/src/http/etag';
-import { operation, route } from '@/src/http/route';
-import { apiRoutes } from '@/src/openapi/document';
+import { apiRoutes, operation, route } from '@/src/http/route';
 import { openApiResponse } from '@/src/openapi/http';
 
 declare const require: {
