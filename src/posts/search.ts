@@ -40,8 +40,8 @@ function rows<Row>(db: Db, read: Read, query: RawBuilder<Row>): Row[] | Promise<
   return read({ compile: () => query.compile(db), execute: async () => (await query.execute(db)).rows });
 }
 
-export function searchPosts({ kind, db, read }: Queries, request: SearchRequest): Promise<SearchResult> {
-  return kind === 'sqlite' ? searchSqlite(db, read, request) : searchPostgres(db, request);
+export function searchPosts(queries: Queries, request: SearchRequest): Promise<SearchResult> {
+  return queries.kind === 'sqlite' ? searchSqlite(queries, request) : searchPostgres(queries, request);
 }
 
 /** The distinct trigrams of folded text, by code point (what FTS5's trigram tokenizer indexes). */
@@ -63,14 +63,16 @@ const SAMPLE_TRIGRAMS = 16;
 const SAMPLE_CHARACTERS = 1000;
 
 /**
- * The trigrams that are common in the table below the cursor, read from SAMPLE_ROWS posts at ids spread evenly
- * over it: one statement, far cheaper than FTS5 probes of them (a probe of a common trigram seeks in a doclist
- * as long as the table, the dearest step of a search). A trigram that common would not make a sparse driver,
- * and it occurs, so it cannot show that nothing matches either: it is not probed. (Spread, not the newest: the
- * newest posts may share nothing with the rest, and then every trigram would be probed.)
+ * How many of SAMPLE_ROWS posts at ids spread evenly below the cursor hold each trigram (the first
+ * SAMPLE_TRIGRAMS of them): one statement, far cheaper than asking an index about a common trigram, whose list
+ * is as long as the table. (Spread, not the newest: the newest posts may share nothing with the rest.)
  */
-async function commonTrigrams(db: Db, read: Read, trigrams: string[], before: number): Promise<Set<string>> {
-  if (trigrams.length === 0 || before <= 1) return new Set();
+async function sampleTrigrams(
+  { kind, db, read }: Queries,
+  trigrams: string[],
+  before: number,
+): Promise<{ sampled: number; counts: Map<string, number> }> {
+  if (trigrams.length === 0 || before <= 1) return { sampled: 0, counts: new Map() };
   const ids = new Set(
     Array.from(
       { length: SAMPLE_ROWS },
@@ -78,21 +80,37 @@ async function commonTrigrams(db: Db, read: Read, trigrams: string[], before: nu
     ),
   );
   const looked = trigrams.slice(0, SAMPLE_TRIGRAMS);
+  const contains = sql.raw(kind === 'sqlite' ? 'instr' : 'strpos');
   const within = (column: 'search_title' | 'search_body') =>
     sql`substr(${sql.ref(column)}, 1, ${SAMPLE_CHARACTERS})`;
-  const counts = looked.map(
-    (trigram, index) =>
-      sql`sum(instr(${within('search_title')}, ${trigram}) > 0 or instr(${within('search_body')}, ${trigram}) > 0) as ${sql.id(`t${index}`)}`,
+  const counts = looked.map((trigram, index) =>
+    sql<number | string>`sum(case when ${contains}(${within('search_title')}, ${trigram}) > 0
+      or ${contains}(${within('search_body')}, ${trigram}) > 0 then 1 else 0 end)`.as(`t${index}`),
   );
-  const [sample] = await rows(
-    db,
-    read,
-    sql<Record<string, number | null>>`select count(*) as sampled, ${sql.join(counts)} from posts
-      where id in (${sql.join([...ids].map((id) => sql`cast(${id} as integer)`))})`,
-  );
-  const sampled = Number(sample?.sampled ?? 0);
+  // Through the query builder, not raw SQL: the schema of `?schema=` applies to its table.
+  const [sample] = (await read(
+    db
+      .selectFrom('posts')
+      .select([sql<number | string>`count(*)`.as('sampled'), ...counts])
+      .where(
+        'id',
+        'in',
+        [...ids].map((id) => sql<number>`cast(${id} as bigint)`),
+      ),
+  )) as Record<string, number | string | null>[];
+  return {
+    sampled: Number(sample?.sampled ?? 0),
+    counts: new Map(looked.map((trigram, index) => [trigram, Number(sample?.[`t${index}`] ?? 0)])),
+  };
+}
+
+/**
+ * The trigrams in at least a quarter of the sampled posts. One that common would not make a sparse driver, and
+ * it occurs, so it cannot show that nothing matches either: SQLite does not probe it.
+ */
+function commonIn({ sampled, counts }: { sampled: number; counts: Map<string, number> }): Set<string> {
   if (sampled < 4) return new Set();
-  return new Set(looked.filter((_, index) => 4 * Number(sample?.[`t${index}`] ?? 0) >= sampled));
+  return new Set([...counts].filter(([, count]) => 4 * count >= sampled).map(([trigram]) => trigram));
 }
 
 /**
@@ -103,7 +121,8 @@ async function commonTrigrams(db: Db, read: Read, trigrams: string[], before: nu
  * adapts to keep statements near a millisecond. Row ids are bound as integers: better-sqlite3 binds JS numbers
  * as REAL, which FTS5 ignores as rowid bounds.
  */
-async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise<SearchResult> {
+async function searchSqlite(queries: Queries, request: SearchRequest): Promise<SearchResult> {
+  const { db, read } = queries;
   const started = performance.now();
   const folded = searchable(request.q);
   const { author, limit } = request;
@@ -133,7 +152,7 @@ async function searchSqlite(db: Db, read: Read, request: SearchRequest): Promise
     await yieldToEventLoop();
     turnGiven = performance.now();
   };
-  const common = await commonTrigrams(db, read, sampled, before);
+  const common = commonIn(await sampleTrigrams(queries, sampled, before));
   for (const trigram of sampled) {
     await giveTurnEachMillisecond();
     // Any driver gives the same answer; past half the budget, the sparsest one probed so far drives.
@@ -214,14 +233,15 @@ const FIRST_WINDOW = 256;
 
 /**
  * PostgreSQL. First the newest FIRST_WINDOW ids below the cursor, checked with strpos(): a q that is common has
- * its page there. Then the trigram (GIN) indexes, as a bitmap under a statement timeout: index scans are turned
- * off for that statement, since the planner, expecting matches spread evenly, would otherwise walk the primary
- * key newest first and check every row down to the matches (220,000 rows for "number 77" at 1,000,000 posts).
- * A q whose trigrams are all common makes the bitmap too large for the timeout; then id windows newest first,
- * checked with strpos() (which no index serves, so the plan is always a bounded primary-key range scan), go on
- * for the rest of the budget.
+ * its page there. Then, when a sample of the table shows that one of q's trigrams is rare, the trigram (GIN)
+ * indexes, as a bitmap: index scans are turned off for that statement, since the planner, expecting matches
+ * spread evenly, would otherwise walk the primary key newest first and check every row down to the matches
+ * (220,000 rows for "number 77" at 1,000,000 posts). When every trigram is common the bitmap would list most
+ * of the table; then (or when the indexes time out) id windows newest first, checked with strpos() (which no
+ * index serves, so the plan is always a bounded primary-key range scan), go on for the rest of the budget.
  */
-async function searchPostgres(db: Db, request: SearchRequest): Promise<SearchResult> {
+async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
+  const { db } = queries;
   const started = performance.now();
   const folded = searchable(request.q);
   const { author, limit } = request;
@@ -255,12 +275,16 @@ async function searchPostgres(db: Db, request: SearchRequest): Promise<SearchRes
   await checkWindow(Math.max(1, before - FIRST_WINDOW));
   if (page() || before <= 1) return page() ?? { ids };
 
-  if ([...folded].length >= 3) {
+  const qTrigrams = trigrams(folded);
+  const { sampled, counts } = await sampleTrigrams(queries, qTrigrams, before);
+  const hasRareTrigram =
+    sampled < 4 || qTrigrams.length > counts.size || [...counts.values()].some((count) => count === 0);
+  if (qTrigrams.length > 0 && hasRareTrigram) {
     const pattern = `%${folded.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
     try {
       const found = await db.transaction().execute(async (trx) => {
-        await sql`set local statement_timeout = ${sql.lit(SEARCH_BUDGET_MS)}`.execute(trx);
-        await sql`set local enable_indexscan = off`.execute(trx);
+        await sql`select set_config('statement_timeout', ${String(SEARCH_BUDGET_MS)}, true),
+          set_config('enable_indexscan', 'off', true)`.execute(trx);
         return trx
           .selectFrom('posts')
           .select('id')
