@@ -3,6 +3,7 @@ import http from 'node:http';
 import { expect, test } from '@playwright/test';
 import pg from 'pg';
 import { migrations } from '../../src/db/migrations';
+import { CONTACT_RATE_LIMIT_FOR_TESTS, outsideWindowEdge } from '../support/rate-limit';
 
 /**
  * What only nginx → 2 instances → PgBouncer (transaction pooling) → PostgreSQL can show. Each test starts a
@@ -122,8 +123,9 @@ test('both instances start at once on an empty schema: exactly one migrates, and
 });
 
 test('the contact limit counts each real client, through nginx; a rotated X-Forwarded-For gains nothing', async () => {
-  test.setTimeout(120_000);
-  await withTopology({ CONTACT_RATE_LIMIT: '2/600' }, async (topology) => {
+  test.setTimeout(240_000);
+  await outsideWindowEdge(120_000);
+  await withTopology({ CONTACT_RATE_LIMIT: CONTACT_RATE_LIMIT_FOR_TESTS }, async (topology) => {
     const send = (name: string, from: string, forwardedFor?: string) =>
       request(`${topology.url}/api/submit-form`, {
         method: 'POST',
