@@ -43,7 +43,7 @@ test('an unknown id, an id that is not a positive integer and a deleted post are
 test('on a phone, nothing is wider than the screen', async ({ page, request }, testInfo) => {
   await page.setViewportSize({ width: 360, height: 740 });
   const created = await request.post('/api/posts', {
-    data: { title: `Wide${'x'.repeat(190)}`, body: `${'y'.repeat(2_000)}` },
+    data: { title: `Wide${'x'.repeat(190)}`, body: `${'y'.repeat(2_000)}`, author: 'z'.repeat(100) },
   });
   const { id } = (await created.json()) as { id: number };
   for (const path of ['/', `/posts/${id}`, '/contact']) {
