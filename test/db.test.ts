@@ -71,6 +71,20 @@ for (const backend of testBackends()) {
           new Date(),
         );
         assert.ok(added.post.id > kept.items[0]!.post.id);
+        // The search indexes hold the posts written before them.
+        const found = await posts.list({ limit: 10, q: 'BEFORE THE' });
+        assert.deepEqual(
+          found.items.map(({ post }) => post.title),
+          ['Kept'],
+        );
+        if (settings.kind === 'postgres') {
+          const blocks = await db
+            .selectFrom('posts_search_blocks')
+            .select('trigram')
+            .where('trigram', 'in', ['kep', 'ept', 'upg'])
+            .execute();
+          assert.deepEqual(blocks.map((row) => row.trigram).sort(), ['ept', 'kep', 'upg']);
+        }
         const tables =
           settings.kind === 'sqlite'
             ? await db.introspection.getTables()

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createPost, listPosts } from '../src/posts/service';
-import { searchable } from '../src/posts/search';
+import { sql } from 'kysely';
+import { queries } from '../src/db/database';
+import { SEARCH_BLOCK_BITS, searchable } from '../src/posts/search';
 import { testBackends, useProcessDatabase, type TestBackend } from './support/backends';
 
 /** Titles and bodies where case folding, normalisation and LIKE's own characters can go wrong. */
@@ -187,6 +189,64 @@ function searchSuite(label: string, backend: TestBackend) {
             `q=${q} limit=${limit}`,
           );
         }
+      }
+    });
+
+    test('matches far apart, thousands of posts between them: every page, newest first', async () => {
+      // On PostgreSQL the trigram table leads the search from block to block of ids; a decoy post holds all
+      // the trigrams of q but not q itself.
+      const { db, kind } = queries();
+      const needles = new Set([40, 900, 2100, 2101, 4700, 5990]);
+      const author = `needles-${Date.now()}`;
+      const now = new Date().toISOString();
+      for (let start = 0; start < 6000; start += 500) {
+        const rows = Array.from({ length: 500 }, (_, offset) => {
+          const n = start + offset;
+          const [title, body] = needles.has(n)
+            ? [`Needle qxv ${n}`, 'Found it.']
+            : n === 3000
+              ? ['Needle here', 'and qxv there']
+              : [`Filler ${n}`, `Nothing to see in post ${n}.`];
+          return { title, body, author, created_at: now, updated_at: now };
+        });
+        await db
+          .insertInto('posts')
+          .values(
+            rows.map((row) => ({
+              ...row,
+              search_title: searchable(row.title),
+              search_body: searchable(row.body),
+            })),
+          )
+          .execute();
+      }
+      const want = [...needles].reverse().map((n) => `Needle qxv ${n}`);
+      assert.deepEqual(await searchAll('NEEDLE QXV', author), want);
+      const page = await listPosts({ limit: 2, q: 'needle qxv' });
+      assert.deepEqual(
+        page.items.map((stored) => stored.post.title),
+        want.slice(0, 2),
+      );
+      if (kind === 'postgres') {
+        const blocks = await db
+          .selectFrom('posts_search_blocks')
+          .select('block')
+          .where('trigram', '=', 'qxv')
+          .orderBy('block')
+          .execute();
+        const ids = await db
+          .selectFrom('posts')
+          .select('id')
+          .where('author', '=', author)
+          .where(sql<boolean>`strpos(search_body || ' ' || search_title, 'qxv') > 0`)
+          .execute();
+        const expectedBlocks = [
+          ...new Set(ids.map((row) => Math.floor(Number(row.id) / 2 ** SEARCH_BLOCK_BITS))),
+        ];
+        assert.deepEqual(
+          blocks.map((row) => row.block),
+          expectedBlocks.sort((a, b) => a - b),
+        );
       }
     });
 

@@ -29,6 +29,11 @@ export interface Database {
     response: string;
     created_at: string;
   };
+  /** PostgreSQL: the trigrams that occur in each block of ids (see migration 0005 and src/posts/search.ts). */
+  posts_search_blocks: {
+    trigram: string;
+    block: number;
+  };
   /** One row per client (bucket) and fixed window: the requests counted in it so far. */
   rate_limit_hits: {
     bucket: string;

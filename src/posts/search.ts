@@ -7,7 +7,7 @@ import type { Database } from '../db/schema';
  * `?q=`: posts whose title or body contains q, ignoring case, newest first. Text is compared as
  * `searchable()` makes it, in JavaScript, on both databases: the same results whatever the database's
  * collation or locale. The folded copies are stored beside the text (search_title, search_body) and indexed
- * by trigrams: SQLite's FTS5 `trigram` tokenizer, PostgreSQL's pg_trgm.
+ * by trigrams: SQLite's FTS5 `trigram` tokenizer, and on PostgreSQL a table of the trigrams in each block of ids.
  */
 export const searchable = (text: string) => text.normalize('NFC').toLowerCase();
 
@@ -228,17 +228,30 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
   }
 }
 
-/** The newest ids PostgreSQL checks one by one before it asks the trigram indexes. */
+/** The newest ids PostgreSQL checks one by one before it looks for q's trigrams. */
 const FIRST_WINDOW = 256;
 
 /**
- * PostgreSQL. First the newest FIRST_WINDOW ids below the cursor, checked with strpos(): a q that is common has
- * its page there. Then, when a sample of the table shows that one of q's trigrams is rare, the trigram (GIN)
- * indexes, as a bitmap: index scans are turned off for that statement, since the planner, expecting matches
- * spread evenly, would otherwise walk the primary key newest first and check every row down to the matches
- * (220,000 rows for "number 77" at 1,000,000 posts). When every trigram is common the bitmap would list most
- * of the table; then (or when the indexes time out) id windows newest first, checked with strpos() (which no
- * index serves, so the plan is always a bounded primary-key range scan), go on for the rest of the budget.
+ * PostgreSQL's trigram table (migration 0005) records the trigrams of each block of 2^SEARCH_BLOCK_BITS ids. Its
+ * triggers were written with this value: changing it needs a migration that rebuilds the table.
+ */
+export const SEARCH_BLOCK_BITS = 8;
+const BLOCK_IDS = 2 ** SEARCH_BLOCK_BITS;
+/**
+ * The blocks holding the rarest trigram that one statement lists (and checks for the others): few at first,
+ * since the newest usually hold the page, then more, up to a bound on what one statement may cost.
+ */
+const FIRST_DRIVER_BLOCKS = 32;
+const MAX_DRIVER_BLOCKS = 256;
+/** Besides the rarest, at most this many of q's trigrams are required of a block. */
+const REQUIRED_TRIGRAMS = 15;
+
+/**
+ * PostgreSQL. First the newest FIRST_WINDOW ids below the cursor, checked with strpos() (in the statement that
+ * finds the newest id, when there is no cursor): a q that is common has its page there. Then, when a sample of the table shows that one of q's trigrams is rare, the trigram table
+ * lists, newest first, the blocks of ids that hold that trigram and the others, and only their posts are
+ * checked. When every trigram is common, nearly every block would hold them all; then id windows newest first,
+ * checked with strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
   const { db } = queries;
@@ -246,14 +259,12 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   const folded = searchable(request.q);
   const { author, limit } = request;
   const byAuthor = author === undefined ? sql`true` : sql`author = ${author}`;
-  const newest = await db
-    .selectFrom('posts')
-    .select(sql<number | null>`max(id)`.as('id'))
-    .executeTakeFirst();
-  let before = request.beforeId ?? (newest?.id ?? 0) + 1;
+  let before = request.beforeId ?? 0;
   const ids: number[] = [];
   const page = (): SearchResult | undefined =>
     ids.length > limit ? { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] } : undefined;
+  const outOfBudget = () => performance.now() - started >= 2 * SEARCH_BUDGET_MS;
+  const matches = sql<boolean>`(strpos(search_title, ${folded}) > 0 or strpos(search_body, ${folded}) > 0) and ${byAuthor}`;
 
   /** The matches in [low, before), newest first, as many as the page still needs. */
   const checkWindow = async (low: number) => {
@@ -262,9 +273,7 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
       .select('id')
       .where('id', '<', before)
       .where('id', '>=', low)
-      .where(
-        sql<boolean>`(strpos(search_title, ${folded}) > 0 or strpos(search_body, ${folded}) > 0) and ${byAuthor}`,
-      )
+      .where(matches)
       .orderBy('id', 'desc')
       .limit(limit + 1 - ids.length)
       .execute();
@@ -272,7 +281,35 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
     before = low;
   };
 
-  await checkWindow(Math.max(1, before - FIRST_WINDOW));
+  if (request.beforeId !== undefined) await checkWindow(Math.max(1, before - FIRST_WINDOW));
+  else {
+    // The first window below the newest post, and the newest id itself, in one statement.
+    const found = await db
+      .selectFrom(
+        db
+          .selectFrom('posts')
+          .select(sql<number | string | null>`max(id) + 1`.as('top'))
+          .as('newest'),
+      )
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('posts')
+            .select('id')
+            .whereRef('id', '<', 'newest.top')
+            .where(sql<boolean>`id >= newest.top - ${FIRST_WINDOW}`)
+            .where(matches)
+            .orderBy('id', 'desc')
+            .limit(limit + 1)
+            .as('window'),
+        (join) => join.onTrue(),
+      )
+      .select(['newest.top', 'window.id'])
+      .execute();
+    const top = Number(found[0]?.top ?? 1);
+    ids.push(...found.filter((row) => row.id !== null).map((row) => Number(row.id)));
+    before = Math.max(1, top - FIRST_WINDOW);
+  }
   if (page() || before <= 1) return page() ?? { ids };
 
   const qTrigrams = trigrams(folded);
@@ -280,25 +317,54 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   const hasRareTrigram =
     sampled < 4 || qTrigrams.length > counts.size || [...counts.values()].some((count) => count === 0);
   if (qTrigrams.length > 0 && hasRareTrigram) {
-    const pattern = `%${folded.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-    try {
-      const found = await db.transaction().execute(async (trx) => {
-        await sql`select set_config('statement_timeout', ${String(SEARCH_BUDGET_MS)}, true),
-          set_config('enable_indexscan', 'off', true)`.execute(trx);
-        return trx
-          .selectFrom('posts')
-          .select('id')
-          .where(sql<boolean>`(search_title like ${pattern} or search_body like ${pattern}) and ${byAuthor}`)
-          .where('id', '<', before)
-          .orderBy('id', 'desc')
-          .limit(limit + 1 - ids.length)
-          .execute();
-      });
-      ids.push(...found.map((row) => Number(row.id)));
-      return page() ?? { ids };
-    } catch (error) {
-      if ((error as { code?: string }).code !== '57014') throw error; // statement_timeout: go on below
+    // The rarest in the sample drives; a trigram past the sampled ones is as likely rare as not.
+    const rarity = (trigram: string) => counts.get(trigram) ?? 0.5;
+    const [driver, ...others] = [...qTrigrams].sort((a, b) => rarity(a) - rarity(b));
+    const required = others.filter((_, index) => index % Math.ceil(others.length / REQUIRED_TRIGRAMS) === 0);
+    const blockOf = (id: number) => Math.floor(id / BLOCK_IDS);
+    for (let listed = FIRST_DRIVER_BLOCKS; before > 1; listed = Math.min(2 * listed, MAX_DRIVER_BLOCKS)) {
+      // The newest blocks below the cursor that hold the rarest trigram, each marked whether it holds the
+      // others too: a bounded number per statement, since a block without them costs as much to rule out.
+      const blocks = await db
+        .with('d', (db) =>
+          db
+            .selectFrom('posts_search_blocks')
+            .select('block')
+            .where('trigram', '=', driver!)
+            .where('block', '<=', blockOf(before - 1))
+            .orderBy('block', 'desc')
+            .limit(listed),
+        )
+        .selectFrom('d')
+        .select((eb) => [
+          'd.block',
+          required.length === 0
+            ? sql<boolean>`true`.as('holdsAll')
+            : eb(
+                eb
+                  .selectFrom('posts_search_blocks as o')
+                  .select(eb.fn.countAll().as('found'))
+                  .where('o.trigram', 'in', required)
+                  .whereRef('o.block', '=', 'd.block'),
+                '=',
+                required.length,
+              ).as('holdsAll'),
+        ])
+        .orderBy('d.block', 'desc')
+        .execute();
+      for (const { block, holdsAll } of blocks) {
+        if (!holdsAll) continue;
+        before = Math.min(before, (block + 1) * BLOCK_IDS);
+        await checkWindow(Math.max(1, block * BLOCK_IDS));
+        if (page()) return page()!;
+        if (outOfBudget()) return { ids, nextBefore: before };
+      }
+      // Fewer than asked: no block below the last one listed holds the rarest trigram.
+      if (blocks.length < listed) return { ids };
+      before = Math.min(before, Math.max(1, blocks.at(-1)!.block * BLOCK_IDS));
+      if (outOfBudget()) return { ids, nextBefore: before };
     }
+    return { ids };
   }
 
   for (let window = 2000; before > 1;) {
@@ -306,7 +372,7 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
     await checkWindow(Math.max(1, before - window));
     const took = performance.now() - statementStarted;
     if (page()) return page()!;
-    if (performance.now() - started >= 2 * SEARCH_BUDGET_MS) return { ids, nextBefore: before };
+    if (outOfBudget()) return { ids, nextBefore: before };
     window = took < 2 ? Math.min(window * 2, 8000) : Math.max(500, window >> 1);
   }
   return { ids };
