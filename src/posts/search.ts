@@ -248,9 +248,9 @@ const REQUIRED_TRIGRAMS = 15;
 
 /**
  * PostgreSQL. First the newest FIRST_WINDOW ids below the cursor, checked with strpos() (in the statement that
- * finds the newest id, when there is no cursor): a q that is common has its page there. Then, when a sample of the table shows that one of q's trigrams is rare, the trigram table
- * lists, newest first, the blocks of ids that hold that trigram and the others, and only their posts are
- * checked. When every trigram is common, nearly every block would hold them all; then id windows newest first,
+ * finds the newest id, when there is no cursor): a q that is common has its page there. Then, when a sample of
+ * the table shows that one of q's trigrams is rare, the trigram table lists, newest first, the blocks of ids
+ * that hold that trigram and the others, and only their posts are checked. When every trigram is common, nearly every block would hold them all; then id windows newest first,
  * checked with strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
