@@ -196,7 +196,7 @@ function searchSuite(label: string, backend: TestBackend) {
       // On PostgreSQL the trigram table leads the search from block to block of ids; a decoy post holds all
       // the trigrams of q but not q itself.
       const { db, kind } = queries();
-      const needles = new Set([40, 900, 2100, 2101, 4700, 5990]);
+      const needles = new Set([40, 900, 1500, 2100, 2101, 3500, 4700, 5200, 5990]);
       const author = `needles-${Date.now()}`;
       const now = new Date().toISOString();
       for (let start = 0; start < 6000; start += 500) {
@@ -226,6 +226,12 @@ function searchSuite(label: string, backend: TestBackend) {
       assert.deepEqual(
         page.items.map((stored) => stored.post.title),
         want.slice(0, 2),
+      );
+      // One page for all: more blocks hold q's trigrams than PostgreSQL's first statement reads the posts of.
+      const whole = await listPosts({ limit: 10, q: 'needle qxv', author });
+      assert.deepEqual(
+        whole.items.map((stored) => stored.post.title),
+        want,
       );
       if (kind === 'postgres') {
         const blocks = await db

@@ -62,16 +62,35 @@ const SAMPLE_ROWS = 16;
 const SAMPLE_TRIGRAMS = 16;
 const SAMPLE_CHARACTERS = 1000;
 
+interface Sample {
+  sampled: number;
+  /** How many of the sampled posts hold each of the first SAMPLE_TRIGRAMS trigrams. */
+  counts: Map<string, number>;
+}
+
+/** The start of a sampled post's folded title and body, as a statement returns it. */
+const sampledText = (column: 'search_title' | 'search_body') =>
+  sql<string>`substr(${sql.ref(column)}, 1, ${SAMPLE_CHARACTERS})`;
+
+/** Counted here, not in SQL: a statement that returns 16 short rows costs far less than one that searches them. */
+function countSampled(posts: [title: string, body: string][], trigrams: string[]): Sample {
+  const looked = trigrams.slice(0, SAMPLE_TRIGRAMS);
+  const counts = new Map(
+    looked.map((trigram) => [
+      trigram,
+      posts.filter(([title, body]) => title.includes(trigram) || body.includes(trigram)).length,
+    ]),
+  );
+  return { sampled: posts.length, counts };
+}
+
 /**
- * How many of SAMPLE_ROWS posts at ids spread evenly below the cursor hold each trigram (the first
- * SAMPLE_TRIGRAMS of them): one statement, far cheaper than asking an index about a common trigram, whose list
- * is as long as the table. (Spread, not the newest: the newest posts may share nothing with the rest.)
+ * How many of SAMPLE_ROWS posts at ids spread evenly below the cursor hold each trigram: one statement, far
+ * cheaper than asking an index about a common trigram, whose list is as long as the table. (Spread, not the
+ * newest: the newest posts may share nothing with the rest.) PostgreSQL reads the same sample in its first
+ * statement.
  */
-async function sampleTrigrams(
-  { kind, db, read }: Queries,
-  trigrams: string[],
-  before: number,
-): Promise<{ sampled: number; counts: Map<string, number> }> {
+async function sampleTrigrams({ db, read }: Queries, trigrams: string[], before: number): Promise<Sample> {
   if (trigrams.length === 0 || before <= 1) return { sampled: 0, counts: new Map() };
   const ids = new Set(
     Array.from(
@@ -79,36 +98,27 @@ async function sampleTrigrams(
       (_, index) => before - 1 - Math.floor((index * (before - 1)) / SAMPLE_ROWS),
     ),
   );
-  const looked = trigrams.slice(0, SAMPLE_TRIGRAMS);
-  const contains = sql.raw(kind === 'sqlite' ? 'instr' : 'strpos');
-  const within = (column: 'search_title' | 'search_body') =>
-    sql`substr(${sql.ref(column)}, 1, ${SAMPLE_CHARACTERS})`;
-  const counts = looked.map((trigram, index) =>
-    sql<number | string>`sum(case when ${contains}(${within('search_title')}, ${trigram}) > 0
-      or ${contains}(${within('search_body')}, ${trigram}) > 0 then 1 else 0 end)`.as(`t${index}`),
-  );
-  // Through the query builder, not raw SQL: the schema of `?schema=` applies to its table.
-  const [sample] = (await read(
+  const posts = await read(
     db
       .selectFrom('posts')
-      .select([sql<number | string>`count(*)`.as('sampled'), ...counts])
+      .select([sampledText('search_title').as('title'), sampledText('search_body').as('body')])
       .where(
         'id',
         'in',
         [...ids].map((id) => sql<number>`cast(${id} as bigint)`),
       ),
-  )) as Record<string, number | string | null>[];
-  return {
-    sampled: Number(sample?.sampled ?? 0),
-    counts: new Map(looked.map((trigram, index) => [trigram, Number(sample?.[`t${index}`] ?? 0)])),
-  };
+  );
+  return countSampled(
+    posts.map(({ title, body }) => [title, body]),
+    trigrams,
+  );
 }
 
 /**
  * The trigrams in at least a quarter of the sampled posts. One that common would not make a sparse driver, and
  * it occurs, so it cannot show that nothing matches either: SQLite does not probe it.
  */
-function commonIn({ sampled, counts }: { sampled: number; counts: Map<string, number> }): Set<string> {
+function commonIn({ sampled, counts }: Sample): Set<string> {
   if (sampled < 4) return new Set();
   return new Set([...counts].filter(([, count]) => 4 * count >= sampled).map(([trigram]) => trigram));
 }
@@ -229,7 +239,7 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
 }
 
 /** The newest ids PostgreSQL checks one by one before it looks for q's trigrams. */
-const FIRST_WINDOW = 256;
+const FIRST_WINDOW = 64;
 
 /**
  * PostgreSQL's trigram table (migration 0005) records the trigrams of each block of 2^SEARCH_BLOCK_BITS ids. Its
@@ -238,20 +248,31 @@ const FIRST_WINDOW = 256;
 export const SEARCH_BLOCK_BITS = 8;
 const BLOCK_IDS = 2 ** SEARCH_BLOCK_BITS;
 /**
- * The blocks holding the rarest trigram that one statement lists (and checks for the others): few at first,
- * since the newest usually hold the page, then more, up to a bound on what one statement may cost.
+ * The blocks holding the rarest trigram that one statement lists (and checks for the others), and of those
+ * that hold them all, how many it reads the posts of: few at first, since the newest usually hold the page,
+ * then more, up to a bound on what one statement may cost (MAX_CHECKED_BLOCKS × BLOCK_IDS posts).
  */
 const FIRST_DRIVER_BLOCKS = 32;
 const MAX_DRIVER_BLOCKS = 256;
-/** Besides the rarest, at most this many of q's trigrams are required of a block. */
+const FIRST_CHECKED_BLOCKS = 4;
+const MAX_CHECKED_BLOCKS = 32;
+/**
+ * Besides the rarest, at most this many of q's trigrams are required of a block: those that no sampled post
+ * holds. One that a sampled post holds is in nearly every block of 256 posts, so asking for it would cost an
+ * index probe per block and rule out none.
+ */
 const REQUIRED_TRIGRAMS = 15;
 
+/** int8[] comes back as strings. */
+const toIds = (values: (number | string)[]) => values.map(Number);
+
 /**
- * PostgreSQL. First the newest FIRST_WINDOW ids below the cursor, checked with strpos() (in the statement that
- * finds the newest id, when there is no cursor): a q that is common has its page there. Then, when a sample of
- * the table shows that one of q's trigrams is rare, the trigram table lists, newest first, the blocks of ids
- * that hold that trigram and the others, and only their posts are checked. When every trigram is common, nearly every block would hold them all; then id windows newest first,
- * checked with strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
+ * PostgreSQL. The first statement finds the newest id (without a cursor), checks the newest FIRST_WINDOW ids
+ * below the cursor with strpos() (a q that is common has its page there) and reads the sample. When the sample
+ * shows that one of q's trigrams is rare, the trigram table lists, newest first, the blocks of ids that hold
+ * that trigram and the others, and the same statement checks the posts of the first of those blocks. When every
+ * trigram is common, nearly every block would hold them all; then id windows newest first, checked with
+ * strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
   const { db } = queries;
@@ -259,12 +280,144 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   const folded = searchable(request.q);
   const { author, limit } = request;
   const byAuthor = author === undefined ? sql`true` : sql`author = ${author}`;
-  let before = request.beforeId ?? 0;
   const ids: number[] = [];
   const page = (): SearchResult | undefined =>
     ids.length > limit ? { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] } : undefined;
   const outOfBudget = () => performance.now() - started >= 2 * SEARCH_BUDGET_MS;
   const matches = sql<boolean>`(strpos(search_title, ${folded}) > 0 or strpos(search_body, ${folded}) > 0) and ${byAuthor}`;
+  const qTrigrams = trigrams(folded);
+
+  const newest =
+    request.beforeId === undefined
+      ? db.selectFrom('posts').select(sql<number | null>`max(id)`.as('top'))
+      : db.selectNoFrom(sql<number | null>`cast(${request.beforeId - 1} as bigint)`.as('top'));
+  const [first] = await db
+    .with('newest', () => newest)
+    .selectFrom('newest')
+    .select((eb) => [
+      'newest.top',
+      sql<(number | string)[]>`array(${eb
+        .selectFrom('posts')
+        .select('id')
+        .where('id', '<=', sql<number>`newest.top`)
+        .where('id', '>', sql<number>`newest.top - ${FIRST_WINDOW}`)
+        .where(matches)
+        .orderBy('id', 'desc')
+        .limit(limit + 1)})`.as('window'),
+      // The same ids as sampleTrigrams() reads, below newest.top + 1.
+      sql<[string, string][] | null>`(${eb
+        .selectFrom('posts')
+        .select(
+          sql`json_agg(json_build_array(${sampledText('search_title')}, ${sampledText('search_body')}))`.as(
+            'sample',
+          ),
+        )
+        .where(
+          sql<boolean>`id = any(array(select newest.top - (i * newest.top) / ${SAMPLE_ROWS} from generate_series(0, ${SAMPLE_ROWS - 1}) as i))`,
+        )})`.as('sample'),
+    ])
+    .execute();
+  if (first?.top == null) return { ids };
+  ids.push(...toIds(first.window));
+  let before = Math.max(1, Number(first.top) + 1 - FIRST_WINDOW);
+  if (page() || before <= 1) return page() ?? { ids };
+
+  const { sampled, counts } = countSampled(first.sample ?? [], qTrigrams);
+  const hasRareTrigram =
+    sampled < 4 || qTrigrams.length > counts.size || [...counts.values()].some((count) => count === 0);
+  if (qTrigrams.length > 0 && hasRareTrigram) {
+    // The rarest in the sample drives; a trigram past the sampled ones is as likely rare as not.
+    const rarity = (trigram: string) => counts.get(trigram) ?? 0.5;
+    const [driver, ...others] = [...qTrigrams].sort((a, b) => rarity(a) - rarity(b));
+    const rare = others.filter((trigram) => sampled < 4 || !counts.get(trigram));
+    const required = rare.filter((_, index) => index % Math.ceil(rare.length / REQUIRED_TRIGRAMS) === 0);
+    const blockOf = (id: number) => Math.floor(id / BLOCK_IDS);
+    for (
+      let listed = FIRST_DRIVER_BLOCKS, checked = FIRST_CHECKED_BLOCKS;
+      before > 1;
+      listed = Math.min(2 * listed, MAX_DRIVER_BLOCKS), checked = Math.min(2 * checked, MAX_CHECKED_BLOCKS)
+    ) {
+      // The newest blocks below the cursor that hold the rarest trigram, each marked whether it holds the
+      // others too (a bounded number per statement, since a block without them costs as much to rule out),
+      // and the matches in the first `checked` of those that hold them all.
+      const blocks = await db
+        .with('driven', (db) =>
+          db
+            .selectFrom('posts_search_blocks')
+            .select('block')
+            .where('trigram', '=', driver!)
+            .where('block', '<=', blockOf(before - 1))
+            .orderBy('block', 'desc')
+            .limit(listed),
+        )
+        // Materialized: inlined, each block's count would run twice (for the rank and for the result).
+        .with(
+          (cte) => cte('marked').materialized(),
+          (db) =>
+            db
+              .selectFrom('driven')
+              .select((eb) => [
+                'driven.block',
+                required.length === 0
+                  ? sql<boolean>`true`.as('holdsAll')
+                  : eb(
+                      eb
+                        .selectFrom('posts_search_blocks as other')
+                        .select(eb.fn.countAll().as('found'))
+                        .where('other.trigram', 'in', required)
+                        .whereRef('other.block', '=', 'driven.block'),
+                      '=',
+                      required.length,
+                    ).as('holdsAll'),
+              ]),
+        )
+        .with('ranked', (db) =>
+          db
+            .selectFrom('marked')
+            .select([
+              'block',
+              'holdsAll',
+              sql<number>`count(*) filter (where "holdsAll") over (order by block desc)`.as('rank'),
+            ]),
+        )
+        .selectFrom('ranked')
+        .select((eb) => [
+          'ranked.block',
+          'ranked.holdsAll',
+          'ranked.rank',
+          sql<(number | string)[]>`array(${eb
+            .selectFrom('posts')
+            .select('id')
+            .where(sql<boolean>`ranked."holdsAll" and ranked.rank <= ${checked}`)
+            .where('id', '>=', sql<number>`ranked.block * ${BLOCK_IDS}`)
+            .where('id', '<', sql<number>`least((ranked.block + 1) * ${BLOCK_IDS}, ${before})`)
+            .where(matches)
+            .orderBy('id', 'desc')
+            .limit(limit + 1 - ids.length)})`.as('found'),
+        ])
+        .orderBy('ranked.block', 'desc')
+        .execute();
+      let firstNotChecked: number | undefined;
+      for (const { block, holdsAll, rank, found } of blocks) {
+        if (!holdsAll) continue;
+        if (rank > checked) {
+          firstNotChecked = block;
+          break;
+        }
+        ids.push(...toIds(found));
+        before = Math.min(before, Math.max(1, block * BLOCK_IDS));
+        if (page()) return page()!;
+      }
+      if (firstNotChecked !== undefined) before = Math.min(before, (firstNotChecked + 1) * BLOCK_IDS);
+      else {
+        // Fewer than asked: no block below the last one listed holds the rarest trigram.
+        if (blocks.length < listed) return { ids };
+        before = Math.min(before, Math.max(1, blocks.at(-1)!.block * BLOCK_IDS));
+      }
+      if (outOfBudget()) return { ids, nextBefore: before };
+    }
+    return { ids };
+  }
 
   /** The matches in [low, before), newest first, as many as the page still needs. */
   const checkWindow = async (low: number) => {
@@ -280,93 +433,6 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
     ids.push(...found.map((row) => Number(row.id)));
     before = low;
   };
-
-  if (request.beforeId !== undefined) await checkWindow(Math.max(1, before - FIRST_WINDOW));
-  else {
-    // The first window below the newest post, and the newest id itself, in one statement.
-    const found = await db
-      .selectFrom(
-        db
-          .selectFrom('posts')
-          .select(sql<number | string | null>`max(id) + 1`.as('top'))
-          .as('newest'),
-      )
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('posts')
-            .select('id')
-            .whereRef('id', '<', 'newest.top')
-            .where(sql<boolean>`id >= newest.top - ${FIRST_WINDOW}`)
-            .where(matches)
-            .orderBy('id', 'desc')
-            .limit(limit + 1)
-            .as('window'),
-        (join) => join.onTrue(),
-      )
-      .select(['newest.top', 'window.id'])
-      .execute();
-    const top = Number(found[0]?.top ?? 1);
-    ids.push(...found.filter((row) => row.id !== null).map((row) => Number(row.id)));
-    before = Math.max(1, top - FIRST_WINDOW);
-  }
-  if (page() || before <= 1) return page() ?? { ids };
-
-  const qTrigrams = trigrams(folded);
-  const { sampled, counts } = await sampleTrigrams(queries, qTrigrams, before);
-  const hasRareTrigram =
-    sampled < 4 || qTrigrams.length > counts.size || [...counts.values()].some((count) => count === 0);
-  if (qTrigrams.length > 0 && hasRareTrigram) {
-    // The rarest in the sample drives; a trigram past the sampled ones is as likely rare as not.
-    const rarity = (trigram: string) => counts.get(trigram) ?? 0.5;
-    const [driver, ...others] = [...qTrigrams].sort((a, b) => rarity(a) - rarity(b));
-    const required = others.filter((_, index) => index % Math.ceil(others.length / REQUIRED_TRIGRAMS) === 0);
-    const blockOf = (id: number) => Math.floor(id / BLOCK_IDS);
-    for (let listed = FIRST_DRIVER_BLOCKS; before > 1; listed = Math.min(2 * listed, MAX_DRIVER_BLOCKS)) {
-      // The newest blocks below the cursor that hold the rarest trigram, each marked whether it holds the
-      // others too: a bounded number per statement, since a block without them costs as much to rule out.
-      const blocks = await db
-        .with('d', (db) =>
-          db
-            .selectFrom('posts_search_blocks')
-            .select('block')
-            .where('trigram', '=', driver!)
-            .where('block', '<=', blockOf(before - 1))
-            .orderBy('block', 'desc')
-            .limit(listed),
-        )
-        .selectFrom('d')
-        .select((eb) => [
-          'd.block',
-          required.length === 0
-            ? sql<boolean>`true`.as('holdsAll')
-            : eb(
-                eb
-                  .selectFrom('posts_search_blocks as o')
-                  .select(eb.fn.countAll().as('found'))
-                  .where('o.trigram', 'in', required)
-                  .whereRef('o.block', '=', 'd.block'),
-                '=',
-                required.length,
-              ).as('holdsAll'),
-        ])
-        .orderBy('d.block', 'desc')
-        .execute();
-      for (const { block, holdsAll } of blocks) {
-        if (!holdsAll) continue;
-        before = Math.min(before, (block + 1) * BLOCK_IDS);
-        await checkWindow(Math.max(1, block * BLOCK_IDS));
-        if (page()) return page()!;
-        if (outOfBudget()) return { ids, nextBefore: before };
-      }
-      // Fewer than asked: no block below the last one listed holds the rarest trigram.
-      if (blocks.length < listed) return { ids };
-      before = Math.min(before, Math.max(1, blocks.at(-1)!.block * BLOCK_IDS));
-      if (outOfBudget()) return { ids, nextBefore: before };
-    }
-    return { ids };
-  }
-
   for (let window = 2000; before > 1;) {
     const statementStarted = performance.now();
     await checkWindow(Math.max(1, before - window));
