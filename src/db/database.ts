@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import type { DatabaseConfig } from '../config';
 import { unavailable } from '../errors';
 import { migrate } from './migrate';
@@ -12,6 +12,8 @@ export interface Queries {
   db: Kysely<Database>;
   /** Reads outside transactions (see Read). */
   read: Read;
+  /** A table in raw SQL, in the schema of `?schema=` (which the query builder adds by itself). */
+  table(name: keyof Database): RawBuilder<unknown>;
 }
 
 export interface OpenDatabase extends Queries {
@@ -112,7 +114,7 @@ export function reason(error: unknown): string {
 
 /** Runs `work` in one transaction on the process's database (repositories are made on it inside). */
 export function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T> {
-  const { kind, db } = opened();
+  const { kind, db, table } = opened();
   // Inside a transaction every read goes through it: it must see its own writes.
-  return db.transaction().execute((trx) => work({ kind, db: trx, read: throughKysely }));
+  return db.transaction().execute((trx) => work({ kind, db: trx, read: throughKysely, table }));
 }

@@ -1,6 +1,6 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type RawBuilder } from 'kysely';
 import { SEARCH_BLOCK_BITS, searchable } from '../posts/search';
-import type { DatabaseKind } from './schema';
+import { tableIn, type DatabaseKind } from './schema';
 
 /**
  * The schema's history, run in name order by Kysely's Migrator (src/db/migrate.ts). Append only: a released
@@ -10,9 +10,6 @@ import type { DatabaseKind } from './schema';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations see the schema as it was then
 type AnyDatabase = Kysely<any>;
-
-/** A table in raw SQL, which the schema plugin of `?schema=` does not rewrite. */
-const tableIn = (schema: string | undefined, name: string) => sql.table(schema ? `${schema}.${name}` : name);
 
 function types(kind: DatabaseKind) {
   const sqlite = kind === 'sqlite';

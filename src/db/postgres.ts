@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { throughKysely } from './read';
-import type { Database } from './schema';
+import { tableIn, type Database } from './schema';
 
 const INT8_OID = 20;
 const TIMESTAMPTZ_OID = 1184;
@@ -34,5 +34,10 @@ export function createPostgresDatabase(options: {
   // Tables named with their schema in every statement, rather than a session's search_path, which a
   // transaction-pooling PgBouncer does not keep from one transaction to the next.
   const scoped = options.schema ? db.withSchema(options.schema) : db;
-  return { db: scoped, read: throughKysely, destroy: () => scoped.destroy() };
+  return {
+    db: scoped,
+    read: throughKysely,
+    table: (name: string) => tableIn(options.schema, name),
+    destroy: () => scoped.destroy(),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import { sql, type Generated } from 'kysely';
 
 /** Tables as Kysely sees them. Timestamps are ISO 8601 strings on both databases (see the dialect factories). */
 export interface Database {
@@ -43,3 +43,7 @@ export interface Database {
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** A table in raw SQL, which the schema plugin of `?schema=` does not rewrite. */
+export const tableIn = (schema: string | undefined, name: string) =>
+  sql.table(schema ? `${schema}.${name}` : name);

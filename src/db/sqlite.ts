@@ -11,7 +11,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import type { Read } from './read';
-import type { Database } from './schema';
+import { tableIn, type Database } from './schema';
 
 /**
  * better-sqlite3 objects that must stay referenced until the process exits. Built against Node 24's headers,
@@ -106,6 +106,7 @@ export function createSqliteDatabase(file: string, synchronous: SqliteSynchronou
   return {
     db,
     read,
+    table: (name: string) => tableIn(undefined, name),
     async destroy() {
       await db.destroy();
       readStatements.close();

@@ -275,7 +275,7 @@ const toIds = (values: (number | string)[]) => values.map(Number);
  * strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
-  const { db } = queries;
+  const { db, read, table } = queries;
   const started = performance.now();
   const folded = searchable(request.q);
   const { author, limit } = request;
@@ -287,38 +287,29 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   const matches = sql<boolean>`(strpos(search_title, ${folded}) > 0 or strpos(search_body, ${folded}) > 0) and ${byAuthor}`;
   const qTrigrams = trigrams(folded);
 
+  // Raw SQL: these statements run on every search, and building them with the query builder took about a
+  // quarter of the server's CPU for a search.
+  const posts = table('posts');
   const newest =
     request.beforeId === undefined
-      ? db.selectFrom('posts').select(sql<number | null>`max(id)`.as('top'))
-      : db.selectNoFrom(sql<number | null>`cast(${request.beforeId - 1} as bigint)`.as('top'));
-  const [first] = await db
-    .with('newest', () => newest)
-    .selectFrom('newest')
-    .select((eb) => [
-      'newest.top',
-      sql<(number | string)[]>`array(${eb
-        .selectFrom('posts')
-        .select('id')
-        .where('id', '<=', sql<number>`newest.top`)
-        .where('id', '>', sql<number>`newest.top - ${FIRST_WINDOW}`)
-        .where(matches)
-        .orderBy('id', 'desc')
-        .limit(limit + 1)})`.as('window'),
-      // The same ids as sampleTrigrams() reads, below newest.top + 1.
-      sql<[string, string][] | null>`(${eb
-        .selectFrom('posts')
-        .select(
-          sql`json_agg(json_build_array(${sampledText('search_title')}, ${sampledText('search_body')}))`.as(
-            'sample',
-          ),
-        )
-        .where(
-          sql<boolean>`id = any(array(select newest.top - (i * newest.top) / ${SAMPLE_ROWS} from generate_series(0, ${SAMPLE_ROWS - 1}) as i))`,
-        )})`.as('sample'),
-    ])
-    .execute();
+      ? sql`select max(id) as top from ${posts}`
+      : sql`select cast(${request.beforeId - 1} as bigint) as top`;
+  // The sample: the same ids as sampleTrigrams() reads, below top + 1.
+  const [first] = await rows(
+    db,
+    read,
+    sql<{ top: number | null; first_matches: (number | string)[]; sample: [string, string][] | null }>`
+      with newest as (${newest})
+      select top,
+        array(select id from ${posts} where id <= top and id > top - ${FIRST_WINDOW} and ${matches}
+          order by id desc limit ${limit + 1}) as first_matches,
+        (select json_agg(json_build_array(${sampledText('search_title')}, ${sampledText('search_body')}))
+          from ${posts} where id = any(array(
+            select top - (i * top) / ${SAMPLE_ROWS} from generate_series(0, ${SAMPLE_ROWS - 1}) as i))) as sample
+      from newest`,
+  );
   if (first?.top == null) return { ids };
-  ids.push(...toIds(first.window));
+  ids.push(...toIds(first.first_matches));
   let before = Math.max(1, Number(first.top) + 1 - FIRST_WINDOW);
   if (page() || before <= 1) return page() ?? { ids };
 
@@ -332,6 +323,7 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
     const rare = others.filter((trigram) => sampled < 4 || !counts.get(trigram));
     const required = rare.filter((_, index) => index % Math.ceil(rare.length / REQUIRED_TRIGRAMS) === 0);
     const blockOf = (id: number) => Math.floor(id / BLOCK_IDS);
+    const searchBlocks = table('posts_search_blocks');
     for (
       let listed = FIRST_DRIVER_BLOCKS, checked = FIRST_CHECKED_BLOCKS;
       before > 1;
@@ -340,65 +332,32 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
       // The newest blocks below the cursor that hold the rarest trigram, each marked whether it holds the
       // others too (a bounded number per statement, since a block without them costs as much to rule out),
       // and the matches in the first `checked` of those that hold them all.
-      const blocks = await db
-        .with('driven', (db) =>
-          db
-            .selectFrom('posts_search_blocks')
-            .select('block')
-            .where('trigram', '=', driver!)
-            .where('block', '<=', blockOf(before - 1))
-            .orderBy('block', 'desc')
-            .limit(listed),
-        )
-        // Materialized: inlined, each block's count would run twice (for the rank and for the result).
-        .with(
-          (cte) => cte('marked').materialized(),
-          (db) =>
-            db
-              .selectFrom('driven')
-              .select((eb) => [
-                'driven.block',
-                required.length === 0
-                  ? sql<boolean>`true`.as('holdsAll')
-                  : eb(
-                      eb
-                        .selectFrom('posts_search_blocks as other')
-                        .select(eb.fn.countAll().as('found'))
-                        .where('other.trigram', 'in', required)
-                        .whereRef('other.block', '=', 'driven.block'),
-                      '=',
-                      required.length,
-                    ).as('holdsAll'),
-              ]),
-        )
-        .with('ranked', (db) =>
-          db
-            .selectFrom('marked')
-            .select([
-              'block',
-              'holdsAll',
-              sql<number>`count(*) filter (where "holdsAll") over (order by block desc)`.as('rank'),
-            ]),
-        )
-        .selectFrom('ranked')
-        .select((eb) => [
-          'ranked.block',
-          'ranked.holdsAll',
-          'ranked.rank',
-          sql<(number | string)[]>`array(${eb
-            .selectFrom('posts')
-            .select('id')
-            .where(sql<boolean>`ranked."holdsAll" and ranked.rank <= ${checked}`)
-            .where('id', '>=', sql<number>`ranked.block * ${BLOCK_IDS}`)
-            .where('id', '<', sql<number>`least((ranked.block + 1) * ${BLOCK_IDS}, ${before})`)
-            .where(matches)
-            .orderBy('id', 'desc')
-            .limit(limit + 1 - ids.length)})`.as('found'),
-        ])
-        .orderBy('ranked.block', 'desc')
-        .execute();
+      const holdsAll =
+        required.length === 0
+          ? sql`true`
+          : sql`(select count(*) from ${searchBlocks} other
+              where other.trigram in (${sql.join(required)}) and other.block = driven.block) = ${required.length}`;
+      // Materialized: inlined, each block's count would run twice (for the rank and for the result).
+      const blocks = await rows(
+        db,
+        read,
+        sql<{ block: number; holds_all: boolean; rank: number; found: (number | string)[] }>`
+          with driven as (
+            select block from ${searchBlocks} where trigram = ${driver} and block <= ${blockOf(before - 1)}
+            order by block desc limit ${listed}),
+          marked as materialized (select block, ${holdsAll} as holds_all from driven),
+          ranked as (
+            select block, holds_all, count(*) filter (where holds_all) over (order by block desc) as rank
+            from marked)
+          select block, holds_all, rank,
+            array(select id from ${posts} where ranked.holds_all and ranked.rank <= ${checked}
+              and id >= ranked.block * ${BLOCK_IDS} and id < least((ranked.block + 1) * ${BLOCK_IDS}, ${before})
+              and ${matches}
+              order by id desc limit ${limit + 1 - ids.length}) as found
+          from ranked order by block desc`,
+      );
       let firstNotChecked: number | undefined;
-      for (const { block, holdsAll, rank, found } of blocks) {
+      for (const { block, holds_all: holdsAll, rank, found } of blocks) {
         if (!holdsAll) continue;
         if (rank > checked) {
           firstNotChecked = block;
@@ -421,15 +380,12 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
 
   /** The matches in [low, before), newest first, as many as the page still needs. */
   const checkWindow = async (low: number) => {
-    const found = await db
-      .selectFrom('posts')
-      .select('id')
-      .where('id', '<', before)
-      .where('id', '>=', low)
-      .where(matches)
-      .orderBy('id', 'desc')
-      .limit(limit + 1 - ids.length)
-      .execute();
+    const found = await rows(
+      db,
+      read,
+      sql<{ id: number }>`select id from ${posts} where id < ${before} and id >= ${low} and ${matches}
+        order by id desc limit ${limit + 1 - ids.length}`,
+    );
     ids.push(...found.map((row) => Number(row.id)));
     before = low;
   };
