@@ -293,7 +293,8 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   const newest =
     request.beforeId === undefined
       ? sql`select max(id) as top from ${posts}`
-      : sql`select cast(${request.beforeId - 1} as bigint) as top`;
+      : // No higher than the newest id: a made-up cursor must not walk billions of empty ids.
+        sql`select least(cast(${request.beforeId - 1} as bigint), coalesce(max(id), 0)) as top from ${posts}`;
   // The sample: the same ids as sampleTrigrams() reads, below top + 1.
   const [first] = await rows(
     db,
