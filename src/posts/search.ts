@@ -267,12 +267,13 @@ const REQUIRED_TRIGRAMS = 15;
 const toIds = (values: (number | string)[]) => values.map(Number);
 
 /**
- * PostgreSQL. The first statement finds the newest id (without a cursor), checks the newest FIRST_WINDOW ids
- * below the cursor with strpos() (a q that is common has its page there) and reads the sample. When the sample
- * shows that one of q's trigrams is rare, the trigram table lists, newest first, the blocks of ids that hold
- * that trigram and the others, and the same statement checks the posts of the first of those blocks. When every
- * trigram is common, nearly every block would hold them all; then id windows newest first, checked with
- * strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
+ * PostgreSQL. The first statement finds the newest id (the cursor, if lower), checks the newest FIRST_WINDOW ids
+ * below it with strpos() (a q that is common has its page there) and reads the sample. When the sample shows
+ * that one of q's trigrams is rare, the trigram table lists, newest first, the blocks of ids that hold that
+ * trigram, marked whether they hold the other rare ones too, and the same statement checks the posts of the
+ * first few marked blocks. When every trigram is common, nearly every block would hold them all; then id
+ * windows newest first, checked with strpos() (a bounded primary-key range scan each), go on for the rest of
+ * the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
   const { db, read, table } = queries;
