@@ -291,17 +291,17 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   // Raw SQL: these statements run on every search, and building them with the query builder took about a
   // quarter of the server's CPU for a search.
   const posts = table('posts');
-  const newest =
+  // No higher than the newest id: a made-up cursor must not walk billions of empty ids.
+  const top =
     request.beforeId === undefined
-      ? sql`select max(id) as top from ${posts}`
-      : // No higher than the newest id: a made-up cursor must not walk billions of empty ids.
-        sql`select least(cast(${request.beforeId - 1} as bigint), coalesce(max(id), 0)) as top from ${posts}`;
+      ? sql`max(id)`
+      : sql`least(cast(${request.beforeId - 1} as bigint), coalesce(max(id), 0))`;
   // The sample: the same ids as sampleTrigrams() reads, below top + 1.
   const [first] = await rows(
     db,
     read,
     sql<{ top: number | null; first_matches: (number | string)[]; sample: [string, string][] | null }>`
-      with newest as (${newest})
+      with newest as (select ${top} as top from ${posts})
       select top,
         array(select id from ${posts} where id <= top and id > top - ${FIRST_WINDOW} and ${matches}
           order by id desc limit ${limit + 1}) as first_matches,
