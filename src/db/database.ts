@@ -12,6 +12,8 @@ export interface Queries {
   db: Kysely<Database>;
   /** Reads outside transactions (see Read). */
   read: Read;
+  /** Reads that may take milliseconds (a search's statements): on SQLite, off the event loop. */
+  longRead: Read;
   /** A table in raw SQL, in the schema of `?schema=` (which the query builder adds by itself). */
   table(name: keyof Database): RawBuilder<unknown>;
 }
@@ -116,5 +118,7 @@ export function reason(error: unknown): string {
 export function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T> {
   const { kind, db, table } = opened();
   // Inside a transaction every read goes through it: it must see its own writes.
-  return db.transaction().execute((trx) => work({ kind, db: trx, read: throughKysely, table }));
+  return db
+    .transaction()
+    .execute((trx) => work({ kind, db: trx, read: throughKysely, longRead: throughKysely, table }));
 }

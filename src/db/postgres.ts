@@ -37,6 +37,7 @@ export function createPostgresDatabase(options: {
   return {
     db: scoped,
     read: throughKysely,
+    longRead: throughKysely,
     table: (name: string) => tableIn(options.schema, name),
     destroy: () => scoped.destroy(),
   };

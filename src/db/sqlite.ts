@@ -11,6 +11,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import type { Read } from './read';
+import { sqliteReadThread } from './sqlite-read-thread';
 import { tableIn, type Database } from './schema';
 
 /**
@@ -78,7 +79,8 @@ function configure(sqlite: BetterSqlite3.Database, pragmas: string[]): void {
  * The database on `file`: Kysely on the connection that writes (every write and every transaction, one at a
  * time), and `read` for single reads outside transactions, run synchronously on a second, read-only
  * connection. In WAL mode that one sees only committed data and never waits for a writer, and a read costs
- * one call instead of Kysely's chain of promises.
+ * one call instead of Kysely's chain of promises. `longRead`, for the statements that may take milliseconds,
+ * runs them on a worker thread (see sqliteReadThread).
  */
 export function createSqliteDatabase(file: string, synchronous: SqliteSynchronous) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -103,11 +105,14 @@ export function createSqliteDatabase(file: string, synchronous: SqliteSynchronou
     const { sql, parameters } = query.compile();
     return (readStatements.prepare(sql) as BetterSqlite3.Statement).all(...parameters) as never;
   };
+  const readThread = sqliteReadThread(file);
   return {
     db,
     read,
+    longRead: readThread.read,
     table: (name: string) => tableIn(undefined, name),
     async destroy() {
+      await readThread.close();
       await db.destroy();
       readStatements.close();
     },

@@ -33,9 +33,8 @@ export interface SearchResult {
 }
 
 type Db = Kysely<Database>;
-const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Runs a raw select through `read` (SQLite: the read connection, synchronously). */
+/** Runs a raw select through `read`. */
 function rows<Row>(db: Db, read: Read, query: RawBuilder<Row>): Row[] | Promise<Row[]> {
   return read({ compile: () => query.compile(db), execute: async () => (await query.execute(db)).rows });
 }
@@ -90,7 +89,11 @@ function countSampled(posts: [title: string, body: string][], trigrams: string[]
  * newest: the newest posts may share nothing with the rest.) PostgreSQL reads the same sample in its first
  * statement.
  */
-async function sampleTrigrams({ db, read }: Queries, trigrams: string[], before: number): Promise<Sample> {
+async function sampleTrigrams(
+  { db, longRead }: Queries,
+  trigrams: string[],
+  before: number,
+): Promise<Sample> {
   if (trigrams.length === 0 || before <= 1) return { sampled: 0, counts: new Map() };
   const ids = new Set(
     Array.from(
@@ -98,7 +101,7 @@ async function sampleTrigrams({ db, read }: Queries, trigrams: string[], before:
       (_, index) => before - 1 - Math.floor((index * (before - 1)) / SAMPLE_ROWS),
     ),
   );
-  const posts = await read(
+  const posts = await longRead(
     db
       .selectFrom('posts')
       .select([sampledText('search_title').as('title'), sampledText('search_body').as('body')])
@@ -128,11 +131,12 @@ function commonIn({ sampled, counts }: Sample): Set<string> {
  * phrase would not, and walks every row that has all its trigrams): the rarest trigram of q, or the author
  * index, or every id, whichever is sparsest near the cursor. Each statement reads at most K candidates
  * newest first and checks them with instr() on the folded columns, so its cost is bounded whatever q is; K
- * adapts to keep statements near a millisecond. Row ids are bound as integers: better-sqlite3 binds JS numbers
+ * adapts to keep statements near a millisecond. The statements run on a worker thread (`longRead`), so the
+ * event loop serves other requests meanwhile. Row ids are bound as integers: better-sqlite3 binds JS numbers
  * as REAL, which FTS5 ignores as rowid bounds.
  */
 async function searchSqlite(queries: Queries, request: SearchRequest): Promise<SearchResult> {
-  const { db, read } = queries;
+  const { db, longRead: read } = queries;
   const started = performance.now();
   const folded = searchable(request.q);
   const { author, limit } = request;
@@ -155,16 +159,8 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
           (_, index) => candidates[Math.floor((index * candidates.length) / MAX_PROBES)]!,
         )
       : candidates;
-  // better-sqlite3 is synchronous: once a millisecond of statements has run, every other request gets its turn.
-  let turnGiven = performance.now();
-  const giveTurnEachMillisecond = async () => {
-    if (performance.now() - turnGiven < 1) return;
-    await yieldToEventLoop();
-    turnGiven = performance.now();
-  };
   const common = commonIn(await sampleTrigrams(queries, sampled, before));
   for (const trigram of sampled) {
-    await giveTurnEachMillisecond();
     // Any driver gives the same answer; past half the budget, the sparsest one probed so far drives.
     if (performance.now() - started >= SEARCH_BUDGET_MS / 2) break;
     if (common.has(trigram)) continue;
@@ -182,7 +178,6 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
     if (seen < sparsest) [driver, sparsest] = [{ kind: 'trigram', phrase, probed }, seen];
   }
   if (author !== undefined) {
-    await giveTurnEachMillisecond();
     const [probe] = await rows(
       db,
       read,
@@ -215,7 +210,6 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
   let probed = driver.kind === 'trigram' ? driver.probed : undefined;
 
   const ids: number[] = [];
-  await giveTurnEachMillisecond();
   // The first statement reads as many candidates as a page needs (most searches end there); k grows from it.
   for (let k = limit + 1; ;) {
     const statementStarted = performance.now();
@@ -234,7 +228,6 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
     probed = undefined;
     if (performance.now() - started >= SEARCH_BUDGET_MS) return { ids, nextBefore: before };
     k = took < 1 ? Math.min(k * 2, 4096) : took > 2 ? Math.max(limit + 1, k >> 1) : k;
-    await yieldToEventLoop();
   }
 }
 
@@ -276,7 +269,7 @@ const toIds = (values: (number | string)[]) => values.map(Number);
  * the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
-  const { db, read, table } = queries;
+  const { db, longRead: read, table } = queries;
   const started = performance.now();
   const folded = searchable(request.q);
   const { author, limit } = request;
