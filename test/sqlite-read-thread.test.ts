@@ -18,18 +18,19 @@ describe('SQLite long reads', async () => {
     await opened.destroy();
     rmSync(directory, { recursive: true, force: true });
   });
-  const longRead = <Row>(query: ReturnType<typeof sql<Row>>) =>
+  const timedRead = <Row>(query: ReturnType<typeof sql<Row>>) =>
     opened.longRead({
       compile: () => query.compile(opened.db),
       execute: () => Promise.reject(new Error('unused')),
     });
+  const longRead = async <Row>(query: ReturnType<typeof sql<Row>>) => (await timedRead(query)).rows;
+  // A recursive count: CPU-bound inside SQLite, long enough to see timers that could not fire.
+  const counting = sql<{
+    total: number;
+  }>`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${3_000_000})
+    select count(*) as total from n`;
 
   test('a statement that runs for a while does not hold the event loop', async () => {
-    // A recursive count: CPU-bound inside SQLite, long enough to see timers that could not fire.
-    const counting = sql<{
-      total: number;
-    }>`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${3_000_000})
-      select count(*) as total from n`;
     const gaps: number[] = [];
     let last = performance.now();
     const ticking = setInterval(() => {
@@ -54,6 +55,22 @@ describe('SQLite long reads', async () => {
       longestGap < took / 2,
       `a timer waited ${longestGap.toFixed(0)} ms of a ${took.toFixed(0)} ms statement`,
     );
+  });
+
+  test("the time a read reports is its statement's, not its wait behind another", async () => {
+    const started = performance.now();
+    const [long, short] = await Promise.all([
+      timedRead(counting),
+      timedRead(sql<{ one: number }>`select 1 as one`),
+    ]);
+    const shortWall = performance.now() - started;
+    console.info(
+      `[read thread] the long statement reported ${long.ms.toFixed(0)} ms; the short one behind it ` +
+        `${short.ms.toFixed(2)} ms of the ${shortWall.toFixed(0)} ms it waited for its answer`,
+    );
+    assert.ok(long.ms > 100, `the long statement reported only ${long.ms.toFixed(0)} ms`);
+    assert.ok(shortWall >= long.ms, 'the short statement did not wait behind the long one');
+    assert.ok(short.ms < 50, `the short statement reported ${short.ms.toFixed(0)} ms`);
   });
 
   test('sees what the writer has committed', async () => {

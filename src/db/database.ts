@@ -2,7 +2,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import type { DatabaseConfig } from '../config';
 import { unavailable } from '../errors';
 import { migrate } from './migrate';
-import { throughKysely, type Read } from './read';
+import { throughKysely, timed, type LongRead, type Read } from './read';
 import type { Database, DatabaseKind } from './schema';
 
 /** What repositories run their queries with. */
@@ -12,8 +12,8 @@ export interface Queries {
   db: Kysely<Database>;
   /** Reads outside transactions (see Read). */
   read: Read;
-  /** Reads that may take milliseconds (a search's statements): on SQLite, off the event loop. */
-  longRead: Read;
+  /** Reads that may take milliseconds (a search's statements), timed: on SQLite, off the event loop. */
+  longRead: LongRead;
   /** A table in raw SQL, in the schema of `?schema=` (which the query builder adds by itself). */
   table(name: keyof Database): RawBuilder<unknown>;
 }
@@ -120,5 +120,5 @@ export function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T>
   // Inside a transaction every read goes through it: it must see its own writes.
   return db
     .transaction()
-    .execute((trx) => work({ kind, db: trx, read: throughKysely, longRead: throughKysely, table }));
+    .execute((trx) => work({ kind, db: trx, read: throughKysely, longRead: timed(throughKysely), table }));
 }

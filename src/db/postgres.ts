@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { throughKysely } from './read';
+import { throughKysely, timed } from './read';
 import { tableIn, type Database } from './schema';
 
 const INT8_OID = 20;
@@ -37,7 +37,7 @@ export function createPostgresDatabase(options: {
   return {
     db: scoped,
     read: throughKysely,
-    longRead: throughKysely,
+    longRead: timed(throughKysely),
     table: (name: string) => tableIn(options.schema, name),
     destroy: () => scoped.destroy(),
   };

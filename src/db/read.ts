@@ -14,3 +14,17 @@ export interface ReadQuery<Row> {
 export type Read = <Row>(query: ReadQuery<Row>) => Row[] | Promise<Row[]>;
 
 export const throughKysely: Read = (query) => query.execute();
+
+/**
+ * A read that may take milliseconds, with how long its statement ran: on SQLite's read thread, where it may wait
+ * behind other statements, that wait not included. A search sizes its next statement by it.
+ */
+export type LongRead = <Row>(query: ReadQuery<Row>) => Promise<{ rows: Row[]; ms: number }>;
+
+export const timed =
+  (read: Read): LongRead =>
+  async (query) => {
+    const started = performance.now();
+    const rows = await read(query);
+    return { rows, ms: performance.now() - started };
+  };

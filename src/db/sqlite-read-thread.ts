@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Read } from './read';
+import type { LongRead } from './read';
 
 /**
  * The worker thread's code, plain CommonJS given as text: `next build` bundles the service's modules, and a
@@ -20,7 +20,9 @@ parentPort.on('message', ({ id, sql, parameters }) => {
       statement = sqlite.prepare(sql);
       statements.set(sql, statement);
     }
-    parentPort.postMessage({ id, rows: statement.all(...parameters) });
+    const started = performance.now();
+    const rows = statement.all(...parameters);
+    parentPort.postMessage({ id, rows, ms: performance.now() - started });
   } catch (error) {
     parentPort.postMessage({ id, error: { message: String(error && error.message), code: error && error.code } });
   }
@@ -30,6 +32,8 @@ parentPort.on('message', ({ id, sql, parameters }) => {
 interface Answer {
   id: number;
   rows?: unknown[];
+  /** How long the statement ran, its wait in the thread's queue not included. */
+  ms?: number;
   error?: { message: string; code?: string };
 }
 
@@ -40,10 +44,13 @@ interface Answer {
  * connection sees what has been committed, as the main thread's read connection does. A thread that fails is
  * replaced on the next read; the reads it held fail (and the request with them).
  */
-export function sqliteReadThread(file: string): { read: Read; close(): Promise<void> } {
+export function sqliteReadThread(file: string): { read: LongRead; close(): Promise<void> } {
   let thread: Worker | undefined;
   let lastId = 0;
-  const waiting = new Map<number, { resolve(rows: unknown[]): void; reject(error: Error): void }>();
+  const waiting = new Map<
+    number,
+    { resolve(answer: { rows: unknown[]; ms: number }): void; reject(error: Error): void }
+  >();
 
   const failAll = (error: Error) => {
     for (const { reject } of waiting.values()) reject(error);
@@ -53,12 +60,12 @@ export function sqliteReadThread(file: string): { read: Read; close(): Promise<v
     const started = new Worker(THREAD_SOURCE, { eval: true, workerData: { file } });
     // Idle, it must not keep the process alive; a read in flight does (see run()).
     started.unref();
-    started.on('message', ({ id, rows, error }: Answer) => {
+    started.on('message', ({ id, rows, ms, error }: Answer) => {
       const reader = waiting.get(id);
       waiting.delete(id);
       if (waiting.size === 0) started.unref();
       if (error) reader?.reject(Object.assign(new Error(error.message), { code: error.code }));
-      else reader?.resolve(rows ?? []);
+      else reader?.resolve({ rows: rows ?? [], ms: ms ?? 0 });
     });
     started.on('error', (error) => {
       if (thread === started) thread = undefined;
@@ -71,7 +78,7 @@ export function sqliteReadThread(file: string): { read: Read; close(): Promise<v
     return started;
   };
   const run = (sql: string, parameters: readonly unknown[]) =>
-    new Promise<unknown[]>((resolve, reject) => {
+    new Promise<{ rows: unknown[]; ms: number }>((resolve, reject) => {
       const current = (thread ??= start());
       const id = (lastId += 1);
       waiting.set(id, { resolve, reject });

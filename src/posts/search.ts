@@ -1,7 +1,6 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Queries } from '../db/database';
-import type { Read } from '../db/read';
-import type { Database } from '../db/schema';
+import type { ReadQuery } from '../db/read';
 
 /**
  * `?q=`: posts whose title or body contains q, ignoring case, newest first. Text is compared as
@@ -12,8 +11,8 @@ import type { Database } from '../db/schema';
 export const searchable = (text: string) => text.normalize('NFC').toLowerCase();
 
 /**
- * No search may hold the server: it stops after SEARCH_BUDGET_MS of database work, and the page it returns
- * then may hold fewer posts than asked (even none) with a `Link` to continue from where it stopped.
+ * No search may hold the server: it stops SEARCH_BUDGET_MS after it started (see statements()), and the page
+ * it returns then may hold fewer posts than asked (even none) with a `Link` to continue from where it stopped.
  */
 export const SEARCH_BUDGET_MS = 20;
 
@@ -32,12 +31,31 @@ export interface SearchResult {
   nextBefore?: number;
 }
 
-type Db = Kysely<Database>;
-
-/** Runs a raw select through `read`. */
-function rows<Row>(db: Db, read: Read, query: RawBuilder<Row>): Row[] | Promise<Row[]> {
-  return read({ compile: () => query.compile(db), execute: async () => (await query.execute(db)).rows });
+/**
+ * A search's statements, run through `longRead`. The budget counts from the search's start, waits included:
+ * under load, when statements wait their turn (on SQLite's read thread, for a PostgreSQL connection), each
+ * search does less and says where to go on, rather than adding its whole budget to the queue. How long the
+ * last statement itself ran (`took`, the wait not included) sizes the next one.
+ */
+function statements({ db, longRead }: Queries) {
+  const started = performance.now();
+  let took = 0;
+  const select = async <Row>(query: ReadQuery<Row>): Promise<Row[]> => {
+    const answer = await longRead(query);
+    took = answer.ms;
+    return answer.rows;
+  };
+  return {
+    db,
+    select,
+    raw: <Row>(query: RawBuilder<Row>) =>
+      select({ compile: () => query.compile(db), execute: async () => (await query.execute(db)).rows }),
+    outOfBudget: (share = 1) => performance.now() - started >= SEARCH_BUDGET_MS * share,
+    took: () => took,
+  };
 }
+
+type Statements = ReturnType<typeof statements>;
 
 export function searchPosts(queries: Queries, request: SearchRequest): Promise<SearchResult> {
   return queries.kind === 'sqlite' ? searchSqlite(queries, request) : searchPostgres(queries, request);
@@ -90,7 +108,7 @@ function countSampled(posts: [title: string, body: string][], trigrams: string[]
  * statement.
  */
 async function sampleTrigrams(
-  { db, longRead }: Queries,
+  { db, select }: Statements,
   trigrams: string[],
   before: number,
 ): Promise<Sample> {
@@ -101,7 +119,7 @@ async function sampleTrigrams(
       (_, index) => before - 1 - Math.floor((index * (before - 1)) / SAMPLE_ROWS),
     ),
   );
-  const posts = await longRead(
+  const posts = await select(
     db
       .selectFrom('posts')
       .select([sampledText('search_title').as('title'), sampledText('search_body').as('body')])
@@ -136,12 +154,10 @@ function commonIn({ sampled, counts }: Sample): Set<string> {
  * as REAL, which FTS5 ignores as rowid bounds.
  */
 async function searchSqlite(queries: Queries, request: SearchRequest): Promise<SearchResult> {
-  const { db, longRead: read } = queries;
-  const started = performance.now();
+  const run = statements(queries);
   const folded = searchable(request.q);
   const { author, limit } = request;
-  const maxId =
-    (await rows(db, read, sql<{ id: number | null }>`select max(id) as id from posts`))[0]?.id ?? 0;
+  const maxId = (await run.raw(sql<{ id: number | null }>`select max(id) as id from posts`))[0]?.id ?? 0;
   let before = request.beforeId ?? maxId + 1;
 
   // Occurrences per id near the cursor, from the newest PROBE_ROWS below it; 0: nothing below can match.
@@ -159,16 +175,14 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
           (_, index) => candidates[Math.floor((index * candidates.length) / MAX_PROBES)]!,
         )
       : candidates;
-  const common = commonIn(await sampleTrigrams(queries, sampled, before));
+  const common = commonIn(await sampleTrigrams(run, sampled, before));
   for (const trigram of sampled) {
     // Any driver gives the same answer; past half the budget, the sparsest one probed so far drives.
-    if (performance.now() - started >= SEARCH_BUDGET_MS / 2) break;
+    if (run.outOfBudget(1 / 2)) break;
     if (common.has(trigram)) continue;
     const phrase = `"${trigram.replaceAll('"', '""')}"`;
     const probed = (
-      await rows(
-        db,
-        read,
+      await run.raw(
         sql<{ id: number }>`select rowid as id from posts_search where posts_search match ${phrase}
           and rowid < cast(${before} as integer) order by rowid desc limit ${PROBE_ROWS}`,
       )
@@ -178,9 +192,7 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
     if (seen < sparsest) [driver, sparsest] = [{ kind: 'trigram', phrase, probed }, seen];
   }
   if (author !== undefined) {
-    const [probe] = await rows(
-      db,
-      read,
+    const [probe] = await run.raw(
       sql<{ found: number; oldest: number | null }>`select count(*) as found, min(id) as oldest from (
         select id from posts where author = ${author} and id < cast(${before} as integer) order by id desc limit ${PROBE_ROWS})`,
     );
@@ -212,10 +224,9 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
   const ids: number[] = [];
   // The first statement reads as many candidates as a page needs (most searches end there); k grows from it.
   for (let k = limit + 1; ;) {
-    const statementStarted = performance.now();
     const candidates = probed?.slice(0, k);
-    const found = await rows(db, read, candidates ? probedCheck(candidates) : batch(k));
-    const took = performance.now() - statementStarted;
+    const found = await run.raw(candidates ? probedCheck(candidates) : batch(k));
+    const took = run.took();
     for (const row of found) {
       if (!row.hit) continue;
       ids.push(row.id);
@@ -226,7 +237,7 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
       return { ids };
     before = candidates ? candidates.at(-1)! : found.at(-1)!.id;
     probed = undefined;
-    if (performance.now() - started >= SEARCH_BUDGET_MS) return { ids, nextBefore: before };
+    if (run.outOfBudget()) return { ids, nextBefore: before };
     k = took < 1 ? Math.min(k * 2, 4096) : took > 2 ? Math.max(limit + 1, k >> 1) : k;
   }
 }
@@ -269,15 +280,14 @@ const toIds = (values: (number | string)[]) => values.map(Number);
  * the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
-  const { db, longRead: read, table } = queries;
-  const started = performance.now();
+  const { table } = queries;
+  const run = statements(queries);
   const folded = searchable(request.q);
   const { author, limit } = request;
   const byAuthor = author === undefined ? sql`true` : sql`author = ${author}`;
   const ids: number[] = [];
   const page = (): SearchResult | undefined =>
     ids.length > limit ? { ids: ids.slice(0, limit), nextBefore: ids[limit - 1] } : undefined;
-  const outOfBudget = () => performance.now() - started >= SEARCH_BUDGET_MS;
   const matches = sql<boolean>`(strpos(search_title, ${folded}) > 0 or strpos(search_body, ${folded}) > 0) and ${byAuthor}`;
   const qTrigrams = trigrams(folded);
 
@@ -290,9 +300,7 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
       ? sql`max(id)`
       : sql`least(cast(${request.beforeId - 1} as bigint), coalesce(max(id), 0))`;
   // The sample: the same ids as sampleTrigrams() reads, below top + 1.
-  const [first] = await rows(
-    db,
-    read,
+  const [first] = await run.raw(
     sql<{ top: number | null; first_matches: (number | string)[]; sample: [string, string][] | null }>`
       with newest as (select ${top} as top from ${posts})
       select top,
@@ -333,9 +341,7 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
           : sql`(select count(*) from ${searchBlocks} other
               where other.trigram in (${sql.join(required)}) and other.block = driven.block) = ${required.length}`;
       // Materialized: inlined, each block's count would run twice (for the rank and for the result).
-      const blocks = await rows(
-        db,
-        read,
+      const blocks = await run.raw(
         sql<{ block: number; holds_all: boolean; rank: number; found: (number | string)[] }>`
           with driven as (
             select block from ${searchBlocks} where trigram = ${driver} and block <= ${blockOf(before - 1)}
@@ -368,16 +374,14 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
         if (blocks.length < listed) return { ids };
         before = Math.min(before, Math.max(1, blocks.at(-1)!.block * BLOCK_IDS));
       }
-      if (outOfBudget()) return { ids, nextBefore: before };
+      if (run.outOfBudget()) return { ids, nextBefore: before };
     }
     return { ids };
   }
 
   /** The matches in [low, before), newest first, as many as the page still needs. */
   const checkWindow = async (low: number) => {
-    const found = await rows(
-      db,
-      read,
+    const found = await run.raw(
       sql<{ id: number }>`select id from ${posts} where id < ${before} and id >= ${low} and ${matches}
         order by id desc limit ${limit + 1 - ids.length}`,
     );
@@ -385,11 +389,10 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
     before = low;
   };
   for (let window = 2000; before > 1;) {
-    const statementStarted = performance.now();
     await checkWindow(Math.max(1, before - window));
-    const took = performance.now() - statementStarted;
+    const took = run.took();
     if (page()) return page()!;
-    if (outOfBudget()) return { ids, nextBefore: before };
+    if (run.outOfBudget()) return { ids, nextBefore: before };
     window = took < 2 ? Math.min(window * 2, 8000) : Math.max(500, window >> 1);
   }
   return { ids };
