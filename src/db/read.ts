@@ -19,7 +19,13 @@ export const throughKysely: Read = (query) => query.execute();
  * A read that may take milliseconds, with how long its statement ran: on SQLite's read thread, where it may wait
  * behind other statements, that wait not included. A search sizes its next statement by it.
  */
-export type LongRead = <Row>(query: ReadQuery<Row>) => Promise<{ rows: Row[]; ms: number }>;
+export type LongRead = <Row>(query: ReadQuery<Row>) => Promise<TimedRows<Row>>;
+
+export interface TimedRows<Row> {
+  rows: Row[];
+  /** How long the statement ran, in milliseconds. */
+  ms: number;
+}
 
 export const timed =
   (read: Read): LongRead =>

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { LongRead } from './read';
+import type { LongRead, TimedRows } from './read';
 
 /**
  * The worker thread's code, plain CommonJS given as text: `next build` bundles the service's modules, and a
@@ -49,7 +49,7 @@ export function sqliteReadThread(file: string): { read: LongRead; close(): Promi
   let lastId = 0;
   const waiting = new Map<
     number,
-    { resolve(answer: { rows: unknown[]; ms: number }): void; reject(error: Error): void }
+    { resolve(answer: TimedRows<unknown>): void; reject(error: Error): void }
   >();
 
   const failAll = (error: Error) => {
@@ -78,7 +78,7 @@ export function sqliteReadThread(file: string): { read: LongRead; close(): Promi
     return started;
   };
   const run = (sql: string, parameters: readonly unknown[]) =>
-    new Promise<{ rows: unknown[]; ms: number }>((resolve, reject) => {
+    new Promise<TimedRows<unknown>>((resolve, reject) => {
       const current = (thread ??= start());
       const id = (lastId += 1);
       waiting.set(id, { resolve, reject });
