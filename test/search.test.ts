@@ -3,8 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createPost, listPosts } from '../src/posts/service';
 import { sql } from 'kysely';
-import { queries } from '../src/db/database';
-import { SEARCH_BLOCK_BITS, searchable } from '../src/posts/search';
+import { queries, type Queries } from '../src/db/database';
+import {
+  SEARCH_BLOCK_BITS,
+  TABLE_SAMPLE_MS,
+  searchPosts,
+  searchable,
+  type SearchRequest,
+} from '../src/posts/search';
 import { testBackends, useProcessDatabase, type TestBackend } from './support/backends';
 
 /** Titles and bodies where case folding, normalisation and LIKE's own characters can go wrong. */
@@ -268,6 +274,42 @@ function searchSuite(label: string, backend: TestBackend) {
         );
       }
     });
+
+    if (backend.name === 'postgres')
+      test('a sample of the table serves the searches of the next second; a cursor below it reads its own', async () => {
+        const statements: string[] = [];
+        const database = queries();
+        const recording: Queries = {
+          ...database,
+          longRead: (query) => {
+            statements.push(query.compile().sql);
+            return database.longRead(query);
+          },
+        };
+        // Whether a search's first statement read sampled posts (their text comes back as JSON).
+        const readsSample = async (request: Omit<SearchRequest, 'limit'>) => {
+          statements.length = 0;
+          await searchPosts(recording, { limit: 3, ...request });
+          return statements[0]!.includes('json_agg');
+        };
+        const newest = Number(
+          (
+            await sql<{ id: number }>`select max(id) as id from ${database.table('posts')}`.execute(
+              database.db,
+            )
+          ).rows[0]!.id,
+        );
+        assert.equal(await readsSample({ q: 'dessert' }), true, 'the first search reads the sample it keeps');
+        assert.equal(await readsSample({ q: 'crème' }), false, 'the next one reads none');
+        assert.equal(
+          await readsSample({ q: 'crème', beforeId: newest + 1 }),
+          false,
+          'nor one with a cursor above it',
+        );
+        assert.equal(await readsSample({ q: 'crème', beforeId: 2 }), true, 'one below it reads its own');
+        await new Promise((resolve) => setTimeout(resolve, TABLE_SAMPLE_MS + 100));
+        assert.equal(await readsSample({ q: 'crème' }), true, 'a second later, the sample is read again');
+      });
 
     test('a changed post is found by its new text and no longer by its old', async () => {
       const { stored } = await createPost({ title: 'Before the change', body: 'Old words', author });

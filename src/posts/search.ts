@@ -242,6 +242,40 @@ async function searchSqlite(queries: Queries, request: SearchRequest): Promise<S
   }
 }
 
+/** A sampled post as PostgreSQL's first statement returns it: id, and the start of its folded title and body. */
+type SampledPost = [id: number, title: string, body: string];
+
+/**
+ * PostgreSQL's sample of the whole table, read by a search when none is kept and kept for TABLE_SAMPLE_MS, so
+ * that most searches read none (reading one was about a fifth of a search's cost in the database). A search
+ * with a cursor uses the kept posts below it when there are SAMPLE_ROWS of them. A kept sample may be a second
+ * old: the sample only chooses how to search (which trigram drives), never what is found.
+ */
+const TABLE_SAMPLE_ROWS = 4 * SAMPLE_ROWS;
+export const TABLE_SAMPLE_MS = 1000;
+const keptSamples = new WeakMap<Queries, { taken: number; posts: SampledPost[] }>();
+
+function keepSample(queries: Queries, posts: SampledPost[]) {
+  keptSamples.set(queries, { taken: performance.now(), posts });
+}
+
+function keptSample(queries: Queries): SampledPost[] | undefined {
+  const kept = keptSamples.get(queries);
+  return kept && performance.now() - kept.taken <= TABLE_SAMPLE_MS ? kept.posts : undefined;
+}
+
+/** `count` of the posts, spread evenly from the newest, as the posts of one sample. */
+function spread(posts: SampledPost[], count: number): [title: string, body: string][] {
+  const newestFirst = [...posts].sort(([a], [b]) => b - a);
+  const step = Math.max(1, newestFirst.length / count);
+  const picked: [string, string][] = [];
+  for (let index = 0; index < newestFirst.length && picked.length < count; index += step) {
+    const [, title, body] = newestFirst[Math.floor(index)]!;
+    picked.push([title, body]);
+  }
+  return picked;
+}
+
 /** The newest ids PostgreSQL checks one by one before it looks for q's trigrams. */
 const FIRST_WINDOW = 64;
 
@@ -272,12 +306,12 @@ const toIds = (values: (number | string)[]) => values.map(Number);
 
 /**
  * PostgreSQL. The first statement finds the newest id (the cursor, if lower), checks the newest FIRST_WINDOW ids
- * below it with strpos() (a q that is common has its page there) and reads the sample. When the sample shows
- * that one of q's trigrams is rare, the trigram table lists, newest first, the blocks of ids that hold that
- * trigram, marked whether they hold the other rare ones too, and the same statement checks the posts of the
- * first few marked blocks. When every trigram is common, nearly every block would hold them all; then id
- * windows newest first, checked with strpos() (a bounded primary-key range scan each), go on for the rest of
- * the budget.
+ * below it with strpos() (a q that is common has its page there) and reads the sample, unless a recent one
+ * serves (see TABLE_SAMPLE_ROWS). When the sample shows that one of q's trigrams is rare, the trigram table
+ * lists, newest first, the blocks of ids that hold that trigram, marked whether they hold the other rare ones
+ * too, and the same statement checks the posts of the first few marked blocks. When every trigram is common,
+ * nearly every block would hold them all; then id windows newest first, checked with strpos() (a bounded
+ * primary-key range scan each), go on for the rest of the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
   const { table } = queries;
@@ -299,24 +333,42 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
     request.beforeId === undefined
       ? sql`max(id)`
       : sql`least(cast(${request.beforeId - 1} as bigint), coalesce(max(id), 0))`;
-  // The sample: the same ids as sampleTrigrams() reads, below top + 1.
+  // The sample: none when a kept one holds enough posts below the cursor; a whole-table one, kept for the
+  // searches that follow, when none is kept; else SAMPLE_ROWS posts spread below the cursor.
+  const kept = keptSample(queries);
+  const keptBelow =
+    kept && (request.beforeId === undefined ? kept : kept.filter(([id]) => id < request.beforeId!));
+  const sampling =
+    keptBelow && keptBelow.length >= SAMPLE_ROWS
+      ? undefined
+      : kept
+        ? { below: sql`top`, rows: SAMPLE_ROWS }
+        : { below: sql`newest`, rows: TABLE_SAMPLE_ROWS };
   const [first] = await run.raw(
-    sql<{ top: number | null; first_matches: (number | string)[]; sample: [string, string][] | null }>`
-      with newest as (select ${top} as top from ${posts})
+    sql<{ top: number | null; first_matches: (number | string)[]; sample: SampledPost[] | null }>`
+      with bounds as (select max(id) as newest, ${top} as top from ${posts})
       select top,
         array(select id from ${posts} where id <= top and id > top - ${FIRST_WINDOW} and ${matches}
           order by id desc limit ${limit + 1}) as first_matches,
-        (select json_agg(json_build_array(${sampledText('search_title')}, ${sampledText('search_body')}))
-          from ${posts} where id = any(array(
-            select top - (i * top) / ${SAMPLE_ROWS} from generate_series(0, ${SAMPLE_ROWS - 1}) as i))) as sample
-      from newest`,
+        ${
+          sampling
+            ? sql`(select json_agg(json_build_array(id, ${sampledText('search_title')}, ${sampledText('search_body')}))
+                from ${posts} where id = any(array(select ${sampling.below} - (i * ${sampling.below}) / ${sampling.rows}
+                  from generate_series(0, ${sampling.rows - 1}) as i)))`
+            : sql`null`
+        } as sample
+      from bounds`,
   );
   if (first?.top == null) return { ids };
+  if (!kept) keepSample(queries, first.sample ?? []);
+  const sample = sampling
+    ? (first.sample ?? []).filter(([id]) => request.beforeId === undefined || id < request.beforeId)
+    : keptBelow!;
   ids.push(...toIds(first.first_matches));
   let before = Math.max(1, Number(first.top) + 1 - FIRST_WINDOW);
   if (page() || before <= 1) return page() ?? { ids };
 
-  const { sampled, counts } = countSampled(first.sample ?? [], qTrigrams);
+  const { sampled, counts } = countSampled(spread(sample, SAMPLE_ROWS), qTrigrams);
   const hasRareTrigram =
     sampled < 4 || qTrigrams.length > counts.size || [...counts.values()].some((count) => count === 0);
   if (qTrigrams.length > 0 && hasRareTrigram) {
