@@ -301,17 +301,26 @@ const MAX_CHECKED_BLOCKS = 32;
  */
 const REQUIRED_TRIGRAMS = 15;
 
+/**
+ * One past the largest id the trigram table can name (its block numbers are 32-bit): the bound of a search
+ * without a cursor until a statement finds the newest id.
+ */
+const NO_CURSOR = 2 ** 31 * BLOCK_IDS;
+
+/** The newest id below `before`, in SQL: a made-up cursor must not walk billions of empty ids. */
+const topBelow = (before: number) => sql<number | null>`least(cast(${before - 1} as bigint), max(id))`;
+
 /** int8[] comes back as strings. */
 const toIds = (values: (number | string)[]) => values.map(Number);
 
 /**
  * PostgreSQL. The first statement finds the newest id (the cursor, if lower), checks the newest FIRST_WINDOW ids
- * below it with strpos() (a q that is common has its page there) and reads the sample, unless a recent one
- * serves (see TABLE_SAMPLE_ROWS). When the sample shows that one of q's trigrams is rare, the trigram table
- * lists, newest first, the blocks of ids that hold that trigram, marked whether they hold the other rare ones
- * too, and the same statement checks the posts of the first few marked blocks. When every trigram is common,
- * nearly every block would hold them all; then id windows newest first, checked with strpos() (a bounded
- * primary-key range scan each), go on for the rest of the budget.
+ * below it with strpos() (a q that is common has its page there) and reads the sample; when a kept sample
+ * serves (see TABLE_SAMPLE_ROWS), there is no first statement. When the sample shows that one of q's trigrams
+ * is rare, the trigram table lists, newest first, the blocks of ids that hold that trigram, marked whether they
+ * hold the other rare ones too, and the same statement checks the posts of the first few marked blocks. When
+ * every trigram is common, nearly every block would hold them all; then id windows newest first, checked with
+ * strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
   const { table } = queries;
@@ -328,45 +337,40 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   // Raw SQL: these statements run on every search, and building them with the query builder took about a
   // quarter of the server's CPU for a search.
   const posts = table('posts');
-  // No higher than the newest id: a made-up cursor must not walk billions of empty ids.
-  const top =
-    request.beforeId === undefined
-      ? sql`max(id)`
-      : sql`least(cast(${request.beforeId - 1} as bigint), coalesce(max(id), 0))`;
-  // The sample: none when a kept one holds enough posts below the cursor; a whole-table one, kept for the
-  // searches that follow, when none is kept; else SAMPLE_ROWS posts spread below the cursor.
+  // A kept sample with enough posts below the cursor tells how to search: no first statement then. Else the
+  // first statement reads one: a whole-table sample, kept for the searches that follow, when none is kept;
+  // else SAMPLE_ROWS posts spread below the cursor.
   const kept = keptSample(queries);
   const keptBelow =
     kept && (request.beforeId === undefined ? kept : kept.filter(([id]) => id < request.beforeId!));
-  const sampling =
-    keptBelow && keptBelow.length >= SAMPLE_ROWS
-      ? undefined
-      : kept
-        ? { below: sql`top`, rows: SAMPLE_ROWS }
-        : { below: sql`newest`, rows: TABLE_SAMPLE_ROWS };
-  const [first] = await run.raw(
-    sql<{ top: number | null; first_matches: (number | string)[]; sample: SampledPost[] | null }>`
-      with bounds as (select max(id) as newest, ${top} as top from ${posts})
-      select top,
-        array(select id from ${posts} where id <= top and id > top - ${FIRST_WINDOW} and ${matches}
-          order by id desc limit ${limit + 1}) as first_matches,
-        ${
-          sampling
-            ? sql`(select json_agg(json_build_array(id, ${sampledText('search_title')}, ${sampledText('search_body')}))
-                from ${posts} where id = any(array(select ${sampling.below} - (i * ${sampling.below}) / ${sampling.rows}
-                  from generate_series(0, ${sampling.rows - 1}) as i)))`
-            : sql`null`
-        } as sample
-      from bounds`,
-  );
-  if (first?.top == null) return { ids };
-  if (!kept) keepSample(queries, first.sample ?? []);
-  const sample = sampling
-    ? (first.sample ?? []).filter(([id]) => request.beforeId === undefined || id < request.beforeId)
-    : keptBelow!;
-  ids.push(...toIds(first.first_matches));
-  let before = Math.max(1, Number(first.top) + 1 - FIRST_WINDOW);
-  if (page() || before <= 1) return page() ?? { ids };
+  let sample: SampledPost[];
+  let before: number;
+  if (keptBelow && keptBelow.length >= SAMPLE_ROWS) {
+    sample = keptBelow;
+    // The statements below stay under the newest id themselves.
+    before = Math.min(request.beforeId ?? NO_CURSOR, NO_CURSOR);
+  } else {
+    const sampling = kept
+      ? { below: sql`top`, rows: SAMPLE_ROWS }
+      : { below: sql`newest`, rows: TABLE_SAMPLE_ROWS };
+    const [first] = await run.raw(
+      sql<{ top: number | null; first_matches: (number | string)[]; sample: SampledPost[] | null }>`
+        with bounds as (select max(id) as newest, ${topBelow(request.beforeId ?? NO_CURSOR)} as top from ${posts})
+        select top,
+          array(select id from ${posts} where id <= top and id > top - ${FIRST_WINDOW} and ${matches}
+            order by id desc limit ${limit + 1}) as first_matches,
+          (select json_agg(json_build_array(id, ${sampledText('search_title')}, ${sampledText('search_body')}))
+            from ${posts} where id = any(array(select ${sampling.below} - (i * ${sampling.below}) / ${sampling.rows}
+              from generate_series(0, ${sampling.rows - 1}) as i))) as sample
+        from bounds`,
+    );
+    if (first?.top == null) return { ids };
+    if (!kept) keepSample(queries, first.sample ?? []);
+    sample = (first.sample ?? []).filter(([id]) => request.beforeId === undefined || id < request.beforeId);
+    ids.push(...toIds(first.first_matches));
+    before = Math.max(1, Number(first.top) + 1 - FIRST_WINDOW);
+    if (page() || before <= 1) return page() ?? { ids };
+  }
 
   const { sampled, counts } = countSampled(spread(sample, SAMPLE_ROWS), qTrigrams);
   const hasRareTrigram =
@@ -404,7 +408,8 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
             from marked)
           select block, holds_all, rank,
             array(select id from ${posts} where ranked.holds_all and ranked.rank <= ${checked}
-              and id >= ranked.block * ${BLOCK_IDS} and id < least((ranked.block + 1) * ${BLOCK_IDS}, ${before})
+              and id >= ranked.block * ${BLOCK_IDS}::bigint
+              and id < least((ranked.block + 1) * ${BLOCK_IDS}::bigint, ${before}::bigint)
               and ${matches}
               order by id desc limit ${limit + 1 - ids.length}) as found
           from ranked order by block desc`,
@@ -431,17 +436,23 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
     return { ids };
   }
 
-  /** The matches in [low, before), newest first, as many as the page still needs. */
-  const checkWindow = async (low: number) => {
-    const found = await run.raw(
-      sql<{ id: number }>`select id from ${posts} where id < ${before} and id >= ${low} and ${matches}
-        order by id desc limit ${limit + 1 - ids.length}`,
+  /** The matches among the `window` ids below `before` (below the newest id), newest first, as many as the
+   * page still needs; false when there are no posts. */
+  const checkWindow = async (window: number) => {
+    const [found] = await run.raw(
+      sql<{ top: number | null; found: (number | string)[] }>`
+        with bounds as (select ${topBelow(before)} as top from ${posts})
+        select top, array(select id from ${posts} where id <= top and id > top - ${window} and ${matches}
+          order by id desc limit ${limit + 1 - ids.length}) as found
+        from bounds`,
     );
-    ids.push(...found.map((row) => Number(row.id)));
-    before = low;
+    if (found?.top == null) return false;
+    ids.push(...toIds(found.found));
+    before = Math.max(1, Number(found.top) + 1 - window);
+    return true;
   };
   for (let window = 2000; before > 1;) {
-    await checkWindow(Math.max(1, before - window));
+    if (!(await checkWindow(window))) return { ids };
     const took = run.took();
     if (page()) return page()!;
     if (run.outOfBudget()) return { ids, nextBefore: before };
