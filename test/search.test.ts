@@ -82,6 +82,31 @@ async function searchAll(q: string, author: string): Promise<string[]> {
   throw new Error(`q=${q} did not end`);
 }
 
+/** `count` posts by `author`, the nth titled and bodied by `text(n)`, inserted 500 at a time. */
+async function insertPosts(
+  author: string,
+  count: number,
+  text: (n: number) => [title: string, body: string],
+) {
+  const now = new Date().toISOString();
+  for (let start = 0; start < count; start += 500) {
+    const rows = Array.from({ length: Math.min(500, count - start) }, (_, offset) => {
+      const [title, body] = text(start + offset);
+      return { title, body, author, created_at: now, updated_at: now };
+    });
+    await queries()
+      .db.insertInto('posts')
+      .values(
+        rows.map((row) => ({
+          ...row,
+          search_title: searchable(row.title),
+          search_body: searchable(row.body),
+        })),
+      )
+      .execute();
+  }
+}
+
 /** What "contains, ignoring case" means, in JavaScript: the answer both databases must give. */
 const expected = (q: string) =>
   CORPUS.filter(
@@ -217,28 +242,13 @@ function searchSuite(label: string, backend: TestBackend) {
       const { db, kind } = queries();
       const needles = new Set([40, 900, 1500, 2100, 2101, 3500, 4700, 5200, 5990]);
       const author = `needles-${Date.now()}`;
-      const now = new Date().toISOString();
-      for (let start = 0; start < 6000; start += 500) {
-        const rows = Array.from({ length: 500 }, (_, offset) => {
-          const n = start + offset;
-          const [title, body] = needles.has(n)
-            ? [`Needle qxv ${n}`, 'Found it.']
-            : n === 3000
-              ? ['Needle here', 'and qxv there']
-              : [`Filler ${n}`, `Nothing to see in post ${n}.`];
-          return { title, body, author, created_at: now, updated_at: now };
-        });
-        await db
-          .insertInto('posts')
-          .values(
-            rows.map((row) => ({
-              ...row,
-              search_title: searchable(row.title),
-              search_body: searchable(row.body),
-            })),
-          )
-          .execute();
-      }
+      await insertPosts(author, 6000, (n) =>
+        needles.has(n)
+          ? [`Needle qxv ${n}`, 'Found it.']
+          : n === 3000
+            ? ['Needle here', 'and qxv there']
+            : [`Filler ${n}`, `Nothing to see in post ${n}.`],
+      );
       const want = [...needles].reverse().map((n) => `Needle qxv ${n}`);
       assert.deepEqual(await searchAll('NEEDLE QXV', author), want);
       const page = await listPosts({ limit: 2, q: 'needle qxv' });
@@ -274,6 +284,49 @@ function searchSuite(label: string, backend: TestBackend) {
         );
       }
     });
+
+    if (backend.name === 'postgres')
+      test('a driving trigram in more blocks than a statement lists, and the others only far below: every match', async () => {
+        // "vvq", q's first trigram, is in every block of ids and in no sampled post, so it drives; the others are
+        // only in the matches, in 9 blocks below the 32 newest that the first block statement lists.
+        const database = queries();
+        const { db } = database;
+        const author = `far-${Date.now()}`;
+        const blockIds = 2 ** SEARCH_BLOCK_BITS;
+        await insertPosts(author, 48 * blockIds, (n) => [`Filler ${n}`, 'Nothing to see.']);
+        const ids = (await db.selectFrom('posts').select('id').where('author', '=', author).execute()).map(
+          (row) => Number(row.id),
+        );
+        const newest = Math.max(...ids);
+        // The ids the first statement samples (see searchPostgres): none of them may become special.
+        const sampled = new Set(Array.from({ length: 64 }, (_, i) => newest - Math.floor((i * newest) / 64)));
+        const topBlock = Math.floor(newest / blockIds);
+        const change = async (block: number, title: string) => {
+          const id = ids.find((each) => Math.floor(each / blockIds) === block && !sampled.has(each))!;
+          await db
+            .updateTable('posts')
+            .set({ title, search_title: searchable(title) })
+            .where('id', '=', id)
+            .execute();
+          return id;
+        };
+        const matches: number[] = [];
+        for (let block = topBlock; block > topBlock - 48; block -= 1) {
+          if (block <= topBlock - 32 && block > topBlock - 41)
+            matches.push(await change(block, `Match vvq jjx ${block}`));
+          else await change(block, 'Only vvq.');
+        }
+        const found: number[] = [];
+        // A Queries of its own: no sample kept by other searches.
+        const own: Queries = { ...database };
+        for (let beforeId: number | undefined, pages = 0; pages < 20; pages += 1) {
+          const page = await searchPosts(own, { q: 'VVQ JJX', author, limit: 3, beforeId });
+          found.push(...page.ids);
+          if (page.nextBefore === undefined) break;
+          beforeId = page.nextBefore;
+        }
+        assert.deepEqual(found, matches);
+      });
 
     if (backend.name === 'postgres')
       test('a sample of the table serves the searches of the next second; a cursor below it reads its own', async () => {

@@ -388,48 +388,44 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
       before > 1;
       listed = Math.min(2 * listed, MAX_DRIVER_BLOCKS), checked = Math.min(2 * checked, MAX_CHECKED_BLOCKS)
     ) {
-      // The newest blocks below the cursor that hold the rarest trigram, each marked whether it holds the
-      // others too (a bounded number per statement, since a block without them costs as much to rule out),
-      // and the matches in the first `checked` of those that hold them all.
+      // Of the newest `listed` blocks below the cursor that hold the rarest trigram, the first `checked` that
+      // hold the others too (the index is walked newest first and stops there: a block without them costs as
+      // much to rule out), and the matches in those.
       const holdsAll =
         required.length === 0
           ? sql`true`
           : sql`(select count(*) from ${searchBlocks} other
-              where other.trigram in (${sql.join(required)}) and other.block = driven.block) = ${required.length}`;
-      // Materialized: inlined, each block's count would run twice (for the rank and for the result).
+              where other.trigram in (${sql.join(required)}) and other.block = candidate.block) = ${required.length}`;
       const blocks = await run.raw(
-        sql<{ block: number; holds_all: boolean; rank: number; found: (number | string)[] }>`
-          with driven as (
-            select block from ${searchBlocks} where trigram = ${driver} and block <= ${blockOf(before - 1)}
-            order by block desc limit ${listed}),
-          marked as materialized (select block, ${holdsAll} as holds_all from driven),
-          ranked as (
-            select block, holds_all, count(*) filter (where holds_all) over (order by block desc) as rank
-            from marked)
-          select block, holds_all, rank,
-            array(select id from ${posts} where ranked.holds_all and ranked.rank <= ${checked}
-              and id >= ranked.block * ${BLOCK_IDS}::bigint
-              and id < least((ranked.block + 1) * ${BLOCK_IDS}::bigint, ${before}::bigint)
-              and ${matches}
+        sql<{ lowest: number | null; listed: number; block: number | null; found: (number | string)[] }>`
+          with span as (
+            select min(block) as lowest, count(*) as listed from (
+              select block from ${searchBlocks} where trigram = ${driver} and block <= ${blockOf(before - 1)}
+              order by block desc limit ${listed}) as driven)
+          select lowest, listed, checked.block,
+            array(select id from ${posts} where id >= checked.block * ${BLOCK_IDS}::bigint
+              and id < least((checked.block + 1) * ${BLOCK_IDS}::bigint, ${before}::bigint) and ${matches}
               order by id desc limit ${limit + 1 - ids.length}) as found
-          from ranked order by block desc`,
+          from span left join lateral (
+            select block from ${searchBlocks} candidate
+            where candidate.trigram = ${driver} and candidate.block <= ${blockOf(before - 1)}
+              and candidate.block >= span.lowest and ${holdsAll}
+            order by block desc limit ${checked}) as checked on true
+          order by checked.block desc`,
       );
-      let firstNotChecked: number | undefined;
-      for (const { block, holds_all: holdsAll, rank, found } of blocks) {
-        if (!holdsAll) continue;
-        if (rank > checked) {
-          firstNotChecked = block;
-          break;
-        }
+      let checkedBlocks = 0;
+      for (const { block, found } of blocks) {
+        if (block === null) break;
+        checkedBlocks += 1;
         ids.push(...toIds(found));
         before = Math.min(before, Math.max(1, block * BLOCK_IDS));
         if (page()) return page()!;
       }
-      if (firstNotChecked !== undefined) before = Math.min(before, (firstNotChecked + 1) * BLOCK_IDS);
-      else {
-        // Fewer than asked: no block below the last one listed holds the rarest trigram.
-        if (blocks.length < listed) return { ids };
-        before = Math.min(before, Math.max(1, blocks.at(-1)!.block * BLOCK_IDS));
+      if (checkedBlocks < checked) {
+        // Every listed block was looked at; fewer listed than asked: no block below holds the rarest trigram.
+        const [{ lowest, listed: listedBlocks }] = blocks as [(typeof blocks)[number]];
+        if (listedBlocks < listed || lowest === null) return { ids };
+        before = Math.min(before, Math.max(1, lowest * BLOCK_IDS));
       }
       if (run.outOfBudget()) return { ids, nextBefore: before };
     }
