@@ -376,6 +376,24 @@ function searchSuite(label: string, backend: TestBackend) {
 
 for (const backend of testBackends()) searchSuite(backend.name, backend);
 
+for (const backend of testBackends()) {
+  describe(`search on ${backend.name}, in a table without posts`, () => {
+    useProcessDatabase(backend);
+    test('every search answers with an empty page and no page after it', async () => {
+      // Not a walk down from the largest id there could be until the budget runs out, ending in a Link.
+      for (const q of ['e', 'ab', 'dessert', 'of post'])
+        for (const beforeId of [undefined, 5, 2 ** 40]) {
+          const page = await listPosts({ limit: 3, q, beforeId });
+          assert.deepEqual(
+            { items: page.items, hasMore: page.hasMore },
+            { items: [], hasMore: false },
+            `q=${q}, beforeId=${beforeId}`,
+          );
+        }
+    });
+  });
+}
+
 const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
 if (postgresUrl) {
   const collated = cCollationBackend(postgresUrl);

@@ -307,8 +307,11 @@ const REQUIRED_TRIGRAMS = 15;
  */
 const NO_CURSOR = 2 ** 31 * BLOCK_IDS;
 
-/** The newest id below `before`, in SQL: a made-up cursor must not walk billions of empty ids. */
-const topBelow = (before: number) => sql<number | null>`least(cast(${before - 1} as bigint), max(id))`;
+/**
+ * The newest id below `before` (0 when there is none), in SQL: a made-up cursor must not walk billions of
+ * empty ids. Not least(.., max(id)) alone: least() skips a null, so an empty table would give `before - 1`.
+ */
+const topBelow = (before: number) => sql<number>`least(cast(${before - 1} as bigint), coalesce(max(id), 0))`;
 
 /** int8[] comes back as strings. */
 const toIds = (values: (number | string)[]) => values.map(Number);
@@ -317,10 +320,10 @@ const toIds = (values: (number | string)[]) => values.map(Number);
  * PostgreSQL. The first statement finds the newest id (the cursor, if lower), checks the newest FIRST_WINDOW ids
  * below it with strpos() (a q that is common has its page there) and reads the sample; when a kept sample
  * serves (see TABLE_SAMPLE_ROWS), there is no first statement. When the sample shows that one of q's trigrams
- * is rare, the trigram table lists, newest first, the blocks of ids that hold that trigram, marked whether they
- * hold the other rare ones too, and the same statement checks the posts of the first few marked blocks. When
- * every trigram is common, nearly every block would hold them all; then id windows newest first, checked with
- * strpos() (a bounded primary-key range scan each), go on for the rest of the budget.
+ * is rare, one statement walks the trigram table's blocks of ids that hold that trigram, newest first, until
+ * the first few that hold the other rare ones too, and checks the posts of those. When every trigram is
+ * common, nearly every block would hold them all; then id windows newest first, checked with strpos() (a
+ * bounded primary-key range scan each), go on for the rest of the budget.
  */
 async function searchPostgres(queries: Queries, request: SearchRequest): Promise<SearchResult> {
   const { table } = queries;
@@ -354,7 +357,7 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
       ? { below: sql`top`, rows: SAMPLE_ROWS }
       : { below: sql`newest`, rows: TABLE_SAMPLE_ROWS };
     const [first] = await run.raw(
-      sql<{ top: number | null; first_matches: (number | string)[]; sample: SampledPost[] | null }>`
+      sql<{ top: number; first_matches: (number | string)[]; sample: SampledPost[] | null }>`
         with bounds as (select max(id) as newest, ${topBelow(request.beforeId ?? NO_CURSOR)} as top from ${posts})
         select top,
           array(select id from ${posts} where id <= top and id > top - ${FIRST_WINDOW} and ${matches}
@@ -364,7 +367,7 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
               from generate_series(0, ${sampling.rows - 1}) as i))) as sample
         from bounds`,
     );
-    if (first?.top == null) return { ids };
+    if (!first) return { ids };
     if (!kept) keepSample(queries, first.sample ?? []);
     sample = (first.sample ?? []).filter(([id]) => request.beforeId === undefined || id < request.beforeId);
     ids.push(...toIds(first.first_matches));
@@ -433,22 +436,20 @@ async function searchPostgres(queries: Queries, request: SearchRequest): Promise
   }
 
   /** The matches among the `window` ids below `before` (below the newest id), newest first, as many as the
-   * page still needs; false when there are no posts. */
+   * page still needs. */
   const checkWindow = async (window: number) => {
     const [found] = await run.raw(
-      sql<{ top: number | null; found: (number | string)[] }>`
+      sql<{ top: number; found: (number | string)[] }>`
         with bounds as (select ${topBelow(before)} as top from ${posts})
         select top, array(select id from ${posts} where id <= top and id > top - ${window} and ${matches}
           order by id desc limit ${limit + 1 - ids.length}) as found
         from bounds`,
     );
-    if (found?.top == null) return false;
-    ids.push(...toIds(found.found));
-    before = Math.max(1, Number(found.top) + 1 - window);
-    return true;
+    ids.push(...toIds(found!.found));
+    before = Math.max(1, Number(found!.top) + 1 - window);
   };
   for (let window = 2000; before > 1;) {
-    if (!(await checkWindow(window))) return { ids };
+    await checkWindow(window);
     const took = run.took();
     if (page()) return page()!;
     if (run.outOfBudget()) return { ids, nextBefore: before };
