@@ -104,8 +104,8 @@ function countSampled(posts: [title: string, body: string][], trigrams: string[]
 /**
  * How many of SAMPLE_ROWS posts at ids spread evenly below the cursor hold each trigram: one statement, far
  * cheaper than asking an index about a common trigram, whose list is as long as the table. (Spread, not the
- * newest: the newest posts may share nothing with the rest.) PostgreSQL reads the same sample in its first
- * statement.
+ * newest: the newest posts may share nothing with the rest.) PostgreSQL reads such a sample in its first
+ * statement, or uses one it keeps (see TABLE_SAMPLE_ROWS).
  */
 async function sampleTrigrams(
   { db, select }: Statements,
