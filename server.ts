@@ -165,11 +165,17 @@ async function serve(config: Config): Promise<void> {
       if (request.headers['content-length'] || request.headers['transfer-encoding'])
         lingerOnClose(request.socket);
       if (prepared.refusal) return refuse(response, prepared.refusal);
-      const context: RequestContext = { databaseUnavailable: false };
-      if (isApiPath((request.url ?? '/').split('?')[0] as string)) withoutRouterVary(response);
-      else if (request.method === 'POST') replaceFailures(response, failedFormPost(prepared.requestId));
-      else unavailablePagesAs503(response, context);
       if (lifecycle().draining) response.shouldKeepAlive = false;
+      if (isApiPath((request.url ?? '/').split('?')[0] as string)) {
+        // No request context: only a page's rendering reports through it, and each context in force makes
+        // every promise of the request cost more on Node 20 (AsyncLocalStorage copies it onto each one).
+        withoutRouterVary(response);
+        void handle(request, response);
+        return;
+      }
+      const context: RequestContext = { databaseUnavailable: false };
+      if (request.method === 'POST') replaceFailures(response, failedFormPost(prepared.requestId));
+      else unavailablePagesAs503(response, context);
       void requestContexts().run(context, () => handle(request, response));
     },
   );
