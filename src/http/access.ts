@@ -1,5 +1,5 @@
 import 'server-only';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { config } from '../config';
 import { requireSameOrigin } from './origin';
 import { HttpError } from './problem';
@@ -27,10 +27,14 @@ function presentedToken(request: Request): string | undefined {
   return match?.[1];
 }
 
+const digest = (value: string) => hash('sha256', value, 'buffer');
+/** The configured token's digest, made once (the configuration is read once per process). */
+let expectedDigest: { token: string; digest: Buffer } | undefined;
+
 /** Compares digests so the time taken says nothing about the token's length or its first differing byte. */
 function tokensEqual(presented: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
+  if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: digest(expected) };
+  return timingSafeEqual(digest(presented), expectedDigest.digest);
 }
 
 function requireToken(request: Request, expected: string): void {
