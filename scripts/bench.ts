@@ -2,9 +2,10 @@
 //
 // The framework floor is a bare Next.js route handler (`Response.json(...)`, no shared code) in a minimal app
 // this script builds with the same Next.js in a temporary folder, measured in the same run; so are a bare
-// dynamic route (`/api/items/[id]`) and a bare POST that reads its JSON body, to show what Next.js itself
-// costs for those. For each data set size the service (`npm start`, one worker) runs on a fresh SQLite file
-// seeded with that many posts, and every endpoint is given as a ratio to the floor. Then the same with
+// dynamic route (`/api/items/[id]`), a bare route that sends a constant page of 20 posts and a bare POST that
+// reads its JSON body, to show what Next.js itself costs for those. For each data set size the service
+// (`npm start`, one worker) runs on a fresh SQLite file seeded with that many posts, and every endpoint is
+// given as a ratio to the floor. Then the same with
 // WEB_CONCURRENCY=2 (two processes, so two SQLite writers), writes and a mixed load included. The load comes
 // from wrk when it is installed (apt-get install wrk), else from this process; either shares the CPU with the
 // server, so read the ratios, not the absolute numbers. The whole sequence runs BENCH_ROUNDS times and each
@@ -80,6 +81,16 @@ function buildFloorApp(): string {
     'app/api/items/[id]/route.ts',
     'export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {\n' +
       '  return Response.json({ id: (await params).id });\n}\n',
+  );
+  // A page of 20 posts as the service's first page has them (the seed's sizes), made once: what Next.js
+  // costs to send that much JSON, with none of the service's work.
+  write(
+    'app/api/page/route.ts',
+    'const posts = Array.from({ length: 20 }, (_, index) => ({\n' +
+      '  id: 1000 - index,\n  title: `Post number ${1000 - index}`,\n' +
+      '  body: `Body of post ${1000 - index}. `.repeat(8),\n  author: `author${index}`,\n' +
+      "  createdAt: '2026-01-01T00:00:00.000Z',\n  updatedAt: '2026-01-01T00:00:00.000Z',\n}));\n" +
+      "export function GET() {\n  return Response.json(posts, { headers: { 'Cache-Control': 'no-store' } });\n}\n",
   );
   write(
     'app/api/echo/route.ts',
@@ -270,6 +281,7 @@ async function measure(
 const FLOOR: Target = { label: 'bare Next.js GET route (the floor)', method: 'GET', path: '/api/hello' };
 const FLOOR_EXTRAS: Target[] = [
   { label: 'bare Next.js GET /api/items/[id] (dynamic)', method: 'GET', path: '/api/items/5' },
+  { label: 'bare Next.js GET of a constant page of 20 posts', method: 'GET', path: '/api/page' },
   {
     label: 'bare Next.js POST reading its JSON body',
     method: 'POST',
