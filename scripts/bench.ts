@@ -5,11 +5,10 @@
 // dynamic route (`/api/items/[id]`), a bare route that sends a constant page of 20 posts and a bare POST that
 // reads its JSON body, to show what Next.js itself costs for those. For each data set size the service
 // (`npm start`, one worker) runs on a fresh SQLite file seeded with that many posts, and every endpoint is
-// given as a ratio to the floor. Then the same with
-// WEB_CONCURRENCY=2 (two processes, so two SQLite writers), writes and a mixed load included. The load comes
-// from wrk when it is installed (apt-get install wrk), else from this process; either shares the CPU with the
-// server, so read the ratios, not the absolute numbers. The whole sequence runs BENCH_ROUNDS times and each
-// figure is the median.
+// given as a ratio to the floor. Then the same with WEB_CONCURRENCY=2 (two processes, so two SQLite
+// writers), writes and a mixed load included. The load comes from wrk when it is installed (apt-get install
+// wrk), else from this process; either shares the CPU with the server, so read the ratios, not the absolute
+// numbers. The whole sequence runs BENCH_ROUNDS times and each figure is the median.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
