@@ -7,10 +7,10 @@ const nextConfig = {
   // Native and pooled database drivers stay outside the server bundle.
   serverExternalPackages: ['better-sqlite3', 'pg'],
   experimental: {
-    // A form posted to a page: at most 1 MiB, as the production server checks before Next.js reads it
-    // (PAGE_BODY_LIMIT_BYTES in src/server/requests.ts), and as much as the proxy buffers.
+    // A form posted to a page: at most 1 MiB. The production server refuses a larger Content-Length, and any
+    // body without one, before Next.js reads a byte (PAGE_BODY_LIMIT_BYTES in src/server/requests.ts), so
+    // the proxy, which sees pages only, never buffers more than that.
     serverActions: { bodySizeLimit: '1mb' },
-    proxyClientMaxBodySize: '1mb',
   },
 };
 
