@@ -9,7 +9,7 @@ import { ConfigError, readConfig, type Config } from './src/config';
 import { problemJson } from './src/http/problem-json';
 import { lifecycle } from './src/lifecycle';
 import { logWhenDone } from './src/server/access-log';
-import { isApiPath, prepareRequest, type Refusal } from './src/server/requests';
+import { prepareRequest, type Refusal } from './src/server/requests';
 import { requestContexts, type RequestContext } from './src/request-context';
 import {
   replaceFailures,
@@ -166,7 +166,7 @@ async function serve(config: Config): Promise<void> {
         lingerOnClose(request.socket);
       if (prepared.refusal) return refuse(response, prepared.refusal);
       if (lifecycle().draining) response.shouldKeepAlive = false;
-      if (isApiPath((request.url ?? '/').split('?')[0] as string)) {
+      if (prepared.api) {
         // No request context: only a page's rendering reports through it, and each context in force makes
         // every promise of the request cost more on Node 20 (AsyncLocalStorage copies it onto each one).
         withoutRouterVary(response);

@@ -91,6 +91,21 @@ describe('page bodies, checked before Next.js reads them', () => {
     assert.equal(refusal('POST', '/api', { 'transfer-encoding': 'chunked' })?.status, 411);
   });
 
+  test('a path is checked where it leads: dot segments that leave /api reach a page, and its limits', () => {
+    for (const url of [
+      '/api/%2e%2e/contact',
+      '/api/../contact',
+      '/api/%2E%2E/contact?x=1',
+      '/api/posts/%2e%2e/..',
+    ]) {
+      assert.equal(refusal('POST', url, { 'transfer-encoding': 'chunked' })?.status, 411, url);
+      assert.equal(refusal('POST', url, { 'content-length': String(1024 * 1024 + 1) })?.status, 413, url);
+    }
+    assert.equal(refusal('POST', '/contact/../api/posts', { 'transfer-encoding': 'chunked' }), undefined);
+    assert.equal(refusal('POST', '/api/x/%2e%2e/posts', { 'transfer-encoding': 'chunked' }), undefined);
+    assert.equal(refusal('POST', '/api/%2e%2e/_next/static/a.js')?.status, 405);
+  });
+
   test('the build’s files are only read', () => {
     assert.equal(refusal('GET', '/_next/static/chunks/a.js'), undefined);
     const deleted = refusal('DELETE', '/_next/static/chunks/a.js');

@@ -38,12 +38,12 @@ export interface Refusal {
  *   TRUSTED_PROXIES counts real hops and a client's own X-Forwarded-For entries are only ever to its left;
  * - the request id: a trusted proxy's X-Request-Id, else a new one;
  * - a method Next.js cannot route goes on as OPTIONS, with its name in a header for the route's 405.
- * Returns the refusal to answer with, or the request id.
+ * Returns the refusal to answer with, or the request id and whether Next.js will route it to the API.
  */
 export function prepareRequest(
   request: IncomingMessage,
   trustedProxies: number,
-): { refusal: Refusal; requestId: string } | { refusal?: undefined; requestId: string } {
+): { refusal: Refusal; requestId: string } | { refusal?: undefined; requestId: string; api: boolean } {
   const headers = request.headers;
   const offered = headers['x-request-id'];
   const requestId =
@@ -91,7 +91,13 @@ export function prepareRequest(
       refusal: { status: 400, detail: 'The path has a malformed percent-encoding (such as %E0%A4%A).' },
     };
   }
-  if (path.startsWith('/_next/') && method !== 'GET' && method !== 'HEAD') {
+  // What is checked below is checked where Next.js will route the request: on the path with its dot segments
+  // resolved, as its URL parser resolves them (`/api/%2e%2e/contact` is the contact page, not the API).
+  const routed = URL.canParse(`http://n${path}`) ? new URL(`http://n${path}`).pathname : undefined;
+  if (routed === undefined) {
+    return { requestId, refusal: { status: 400, detail: 'The request target is not a valid path.' } };
+  }
+  if (routed.startsWith('/_next/') && method !== 'GET' && method !== 'HEAD') {
     // The build's files and image optimiser, which the proxy does not see: they are only ever read.
     return {
       requestId,
@@ -102,11 +108,12 @@ export function prepareRequest(
       },
     };
   }
-  if (!isApiPath(path)) {
+  const api = isApiPath(routed);
+  if (!api) {
     const refusal = pageBodyRefusal(headers['content-length'], headers['transfer-encoding']);
     if (refusal) return { requestId, refusal };
   }
-  return { requestId };
+  return { requestId, api };
 }
 
 function pageBodyRefusal(
