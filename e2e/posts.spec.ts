@@ -132,6 +132,45 @@ test.describe('change and delete', () => {
     expect(deleted.status()).toBe(204);
   });
 
+  test('If-None-Match on a write and If-Match on a read are preconditions too (RFC 9110): 412', async ({
+    request,
+  }) => {
+    const { post, response } = await createPost(request, {});
+    const tag = response.headers()['etag'] as string;
+    for (const ifNoneMatch of [tag, `W/${tag}`, '*']) {
+      for (const method of ['put', 'patch'] as const) {
+        await expectProblem(
+          await request[method](`/api/posts/${post.id}`, {
+            data: { title: 'Refused', body: 'x' },
+            headers: { 'If-None-Match': ifNoneMatch },
+          }),
+          412,
+        );
+      }
+      await expectProblem(
+        await request.delete(`/api/posts/${post.id}`, { headers: { 'If-None-Match': ifNoneMatch } }),
+        412,
+      );
+    }
+    await expectProblem(
+      await request.get(`/api/posts/${post.id}`, { headers: { 'If-Match': '"0.0"' } }),
+      412,
+    );
+    expect((await request.head(`/api/posts/${post.id}`, { headers: { 'If-Match': '"0.0"' } })).status()).toBe(
+      412,
+    );
+    const read = await request.get(`/api/posts/${post.id}`, { headers: { 'If-Match': `${tag}, "0.0"` } });
+    expect([read.status(), (await read.json()).title]).toEqual([200, post.title]);
+    // Every answer above left the post as it was; a tag If-None-Match does not name lets the write through.
+    const changed = await request.patch(`/api/posts/${post.id}`, {
+      data: { title: 'Changed' },
+      headers: { 'If-None-Match': '"0.0"' },
+    });
+    expect([changed.status(), (await changed.json()).title]).toEqual([200, 'Changed']);
+    const unknown = await request.delete('/api/posts/999999999', { headers: { 'If-None-Match': '*' } });
+    expect(unknown.status()).toBe(404);
+  });
+
   test('entity tags whose version no column can hold simply match nothing, on either database', async ({
     request,
   }) => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as v from 'valibot';
 import { decodeJson, readBodyBytes } from '../src/http/body';
-import { MAX_IF_MATCH_TAGS, etagFor, ifNoneMatchHits, versionsAcceptedByIfMatch } from '../src/http/etag';
+import {
+  MAX_IF_MATCH_TAGS,
+  conditionCannotHold,
+  conditionHolds,
+  etagFor,
+  ifNoneMatchHits,
+  versionCondition,
+  versionsAcceptedByIfMatch,
+} from '../src/http/etag';
 import { decodeCursor, encodeCursor, nextPageLink } from '../src/http/paging';
 import { HttpError, errorToResponse } from '../src/http/problem';
 import { PathId } from '../src/validation';
@@ -73,6 +81,24 @@ describe('entity tags', () => {
     assert.equal(versionsAcceptedByIfMatch(undefined, 7), undefined);
     const many = Array.from({ length: 40 }, (_, index) => `"7.${index % 20}"`).join(', ');
     assert.deepEqual(versionsAcceptedByIfMatch(many, 7), [...Array(MAX_IF_MATCH_TAGS).keys()]);
+  });
+
+  test('a request’s conditions on a version: If-Match accepts, If-None-Match (weakly) refuses', () => {
+    const condition = (ifMatch?: string, ifNoneMatch?: string) =>
+      versionCondition({ 'If-Match': ifMatch, 'If-None-Match': ifNoneMatch }, 7);
+    assert.deepEqual(condition(undefined, '"7.3", W/"7.4", "8.5"'), { accepted: undefined, refused: [3, 4] });
+    assert.deepEqual(condition('"7.3"', '*'), { accepted: [3], refused: '*' });
+    assert.deepEqual(condition(), { accepted: undefined, refused: undefined });
+    assert.equal(conditionHolds(condition(), 1), true);
+    assert.equal(conditionHolds(condition('"7.3"'), 3), true);
+    assert.equal(conditionHolds(condition('"7.3"'), 4), false);
+    assert.equal(conditionHolds(condition('*'), 4), true);
+    assert.equal(conditionHolds(condition(undefined, 'W/"7.4"'), 4), false);
+    assert.equal(conditionHolds(condition(undefined, '"7.4"'), 5), true);
+    assert.equal(conditionHolds(condition(undefined, '*'), 5), false);
+    assert.equal(conditionCannotHold(condition('"8.1"')), true);
+    assert.equal(conditionCannotHold(condition(undefined, '*')), true);
+    assert.equal(conditionCannotHold(condition('"7.1"', '"7.2"')), false);
   });
 });
 

@@ -66,22 +66,52 @@ for (const backend of testBackends()) {
     test('a change bumps the version; a stale version is precondition_failed and changes nothing', async () => {
       const { stored } = await createPost(input('T', 'a'));
       const id = stored.post.id;
-      const patched = await changePost(id, { title: 'T2' }, [1]);
+      const patched = await changePost(id, { title: 'T2' }, { accepted: [1] });
       assert.equal(patched.version, 2);
       assert.deepEqual({ ...patched.post, updatedAt: '' }, { ...stored.post, title: 'T2', updatedAt: '' });
-      await assert.rejects(changePost(id, { title: 'lost' }, [1]), failsWith('precondition_failed'));
-      await assert.rejects(changePost(id, { title: 'lost' }, []), failsWith('precondition_failed'));
+      await assert.rejects(
+        changePost(id, { title: 'lost' }, { accepted: [1] }),
+        failsWith('precondition_failed'),
+      );
+      await assert.rejects(
+        changePost(id, { title: 'lost' }, { accepted: [] }),
+        failsWith('precondition_failed'),
+      );
       assert.equal((await readPost(id)).post.title, 'T2');
-      await assert.rejects(changePost(123456789, { title: 'x' }, undefined), failsWith('not_found'));
-      await assert.rejects(changePost(123456789, { title: 'x' }, [1]), failsWith('not_found'));
-      assert.equal((await changePost(id, { author: null }, undefined)).post.author, null);
+      await assert.rejects(changePost(123456789, { title: 'x' }), failsWith('not_found'));
+      await assert.rejects(changePost(123456789, { title: 'x' }, { accepted: [1] }), failsWith('not_found'));
+      assert.equal((await changePost(id, { author: null })).post.author, null);
+    });
+
+    test('If-None-Match on a write: a refused version, or `*` for a post that exists, changes nothing', async () => {
+      const { stored } = await createPost(input('T', 'a'));
+      const id = stored.post.id;
+      await assert.rejects(
+        changePost(id, { title: 'lost' }, { refused: [1] }),
+        failsWith('precondition_failed'),
+      );
+      await assert.rejects(
+        changePost(id, { title: 'lost' }, { refused: '*' }),
+        failsWith('precondition_failed'),
+      );
+      await assert.rejects(
+        changePost(id, { title: 'lost' }, { accepted: [1], refused: [1] }),
+        failsWith('precondition_failed'),
+      );
+      await assert.rejects(deletePost(id, { refused: [3, 1] }), failsWith('precondition_failed'));
+      await assert.rejects(deletePost(id, { refused: '*' }), failsWith('precondition_failed'));
+      assert.deepEqual(await readPost(id), stored);
+      assert.equal((await changePost(id, { title: 'T2' }, { refused: [2] })).post.title, 'T2');
+      await assert.rejects(changePost(123456789, { title: 'x' }, { refused: '*' }), failsWith('not_found'));
+      await deletePost(id, { accepted: [2], refused: [1] });
+      await assert.rejects(readPost(id), failsWith('not_found'));
     });
 
     test('delete honours versions, and is not_found afterwards', async () => {
       const { stored } = await createPost(input('Gone'));
-      await assert.rejects(deletePost(stored.post.id, [7]), failsWith('precondition_failed'));
-      await deletePost(stored.post.id, [1]);
-      await assert.rejects(deletePost(stored.post.id, undefined), failsWith('not_found'));
+      await assert.rejects(deletePost(stored.post.id, { accepted: [7] }), failsWith('precondition_failed'));
+      await deletePost(stored.post.id, { accepted: [1] });
+      await assert.rejects(deletePost(stored.post.id), failsWith('not_found'));
       assert.equal(await posts.get(stored.post.id), undefined);
     });
 
@@ -105,7 +135,7 @@ for (const backend of testBackends()) {
 
       const deletedKey = `deleted-${Date.now()}`;
       const doomed = await createPost(input('Doomed'), deletedKey);
-      await deletePost(doomed.stored.post.id, undefined);
+      await deletePost(doomed.stored.post.id);
       await assert.rejects(createPost(input('Doomed'), deletedKey), failsWith('gone'));
     });
 
@@ -135,7 +165,9 @@ for (const backend of testBackends()) {
       async () => {
         const { stored } = await createPost(input('Race'));
         const results = await Promise.allSettled(
-          Array.from({ length: 8 }, (_, index) => changePost(stored.post.id, { title: `W${index}` }, [1])),
+          Array.from({ length: 8 }, (_, index) =>
+            changePost(stored.post.id, { title: `W${index}` }, { accepted: [1] }),
+          ),
         );
         assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
         for (const result of results) {

@@ -18,6 +18,19 @@ export const IfNoneMatch = v.pipe(
   v.string(),
   v.description('The entity tag (ETag) of the copy the client has: 304 without a body while it is current.'),
 );
+/** If-Match on a read: RFC 9110 has a failed If-Match refuse every method, reads included. */
+export const IfMatchOnRead = v.pipe(
+  v.string(),
+  v.description('Answer only if the post is at one of these entity tags; otherwise 412.'),
+);
+/** If-None-Match on a write: a tag it names (or `*`, any post) refuses the write. */
+export const IfNoneMatchOnWrite = v.pipe(
+  v.string(),
+  v.description(
+    'Write only if the post is at none of these entity tags (`*`: only if there is no post, so never); ' +
+      'otherwise 412 and nothing changes.',
+  ),
+);
 
 /** Parses If-Match / If-None-Match: `*`, or the list of tags (weak ones keep their W/ prefix). */
 export function parseEntityTags(header: string | undefined): '*' | string[] | undefined {
@@ -34,6 +47,36 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   return tags.some((tag) => tag.replace(/^W\//, '') === etag);
 }
 
+/**
+ * What a request's preconditions (RFC 9110 §13.1.1–2) ask of post `id`'s version: one of `accepted`
+ * (If-Match; undefined when absent or `*`, which any existing post meets) and none of `refused`
+ * (If-None-Match; `*`: no post may exist, which for a post that exists never holds).
+ */
+export interface VersionCondition {
+  accepted?: number[];
+  refused?: number[] | '*';
+}
+
+export function versionCondition(
+  headers: { 'If-Match'?: string; 'If-None-Match'?: string },
+  id: number,
+): VersionCondition {
+  return {
+    accepted: versionsAcceptedByIfMatch(headers['If-Match'], id),
+    refused: versionsRefusedByIfNoneMatch(headers['If-None-Match'], id),
+  };
+}
+
+/** Whether no version of an existing post can meet the condition (a write then only learns why not). */
+export const conditionCannotHold = ({ accepted, refused }: VersionCondition) =>
+  accepted?.length === 0 || refused === '*';
+
+/** Whether a post at `version` meets the condition. */
+export const conditionHolds = (condition: VersionCondition, version: number) =>
+  !conditionCannotHold(condition) &&
+  (condition.accepted?.includes(version) ?? true) &&
+  !(condition.refused as number[] | undefined)?.includes(version);
+
 /** The largest version the database's integer column holds; a tag naming a larger one matches nothing. */
 const MAX_VERSION = 2 ** 31 - 1;
 
@@ -45,6 +88,27 @@ const MAX_VERSION = 2 ** 31 - 1;
 export function versionsAcceptedByIfMatch(header: string | undefined, id: number): number[] | undefined {
   const tags = parseEntityTags(header);
   if (tags === undefined || tags === '*') return undefined;
+  return versionsNamed(tags, id);
+}
+
+/**
+ * The versions of post `id` an If-None-Match header refuses: `*` (any), or those its tags name, weak ones
+ * included (If-None-Match uses the weak comparison); undefined when there is no such header.
+ */
+export function versionsRefusedByIfNoneMatch(
+  header: string | undefined,
+  id: number,
+): number[] | '*' | undefined {
+  const tags = parseEntityTags(header);
+  if (tags === undefined || tags === '*') return tags;
+  return versionsNamed(
+    tags.map((tag) => tag.replace(/^W\//, '')),
+    id,
+  );
+}
+
+/** The versions of post `id` that strong tags name, from the first MAX_IF_MATCH_TAGS of them. */
+function versionsNamed(tags: string[], id: number): number[] {
   const versions = new Set<number>();
   for (const tag of tags.slice(0, MAX_IF_MATCH_TAGS)) {
     const match = /^"(\d{1,16})\.(\d{1,10})"$/.exec(tag);
@@ -55,7 +119,8 @@ export function versionsAcceptedByIfMatch(header: string | undefined, id: number
 }
 
 /**
- * Only the first tags of an If-Match list count. A client has no use for more than one or two; the cap keeps
- * the number of distinct SQL texts (`version in (?, ?, …)`) small, which the SQLite statement cache needs.
+ * Only the first tags of an If-Match or If-None-Match list count. A client has no use for more than one or
+ * two; the cap keeps the number of distinct SQL texts (`version in (?, ?, …)`, `version not in (…)`) small,
+ * which the SQLite statement cache needs.
  */
 export const MAX_IF_MATCH_TAGS = 16;

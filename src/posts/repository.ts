@@ -1,5 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import { queries, type Queries } from '../db/database';
+import type { VersionCondition } from '../http/etag';
 import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import type { Database } from '../db/schema';
 import type { Post, PostInput, PostPatch } from './schema';
@@ -37,6 +38,14 @@ function toStoredPost(row: Omit<Selectable<Database['posts']>, 'search_title' | 
     },
     version: Number(row.version),
   };
+}
+
+/** `condition` in SQL: the version one of those accepted and none of those refused (`1 = 1` without any). */
+function versionMeets(eb: ExpressionBuilder<Database, 'posts'>, { accepted, refused }: VersionCondition) {
+  const terms: Expression<SqlBool>[] = [];
+  if (accepted !== undefined) terms.push(eb('version', 'in', accepted));
+  if (Array.isArray(refused) && refused.length) terms.push(eb('version', 'not in', refused));
+  return eb.and(terms);
 }
 
 /** The columns a post is read from (not the folded copies that search uses). */
@@ -100,16 +109,16 @@ export function postsRepository(on: () => Queries) {
 
     /**
      * Changes the given fields and bumps the version in one statement, so concurrent writers cannot
-     * interleave; with `acceptedVersions` (If-Match), only if the current version is one of them.
+     * interleave; only if the current version meets `condition` (a `*` in it is the caller's to rule out).
      * Undefined when no post was changed.
      */
     async update(
       id: number,
       changes: PostPatch,
-      acceptedVersions: number[] | undefined,
+      condition: VersionCondition,
       now: Date,
     ): Promise<StoredPost | undefined> {
-      let query = db()
+      const row = await db()
         .updateTable('posts')
         .set({
           ...(changes.title !== undefined && {
@@ -121,16 +130,19 @@ export function postsRepository(on: () => Queries) {
           version: sql<number>`version + 1`,
           updated_at: now.toISOString(),
         })
-        .where('id', '=', id);
-      if (acceptedVersions !== undefined) query = query.where('version', 'in', acceptedVersions);
-      const row = await query.returning(POST_COLUMNS).executeTakeFirst();
+        .where('id', '=', id)
+        .where((eb) => versionMeets(eb, condition))
+        .returning(POST_COLUMNS)
+        .executeTakeFirst();
       return row && toStoredPost(row);
     },
 
-    /** Whether a post was deleted (with `acceptedVersions`, only one at one of those versions). */
-    async delete(id: number, acceptedVersions: number[] | undefined): Promise<boolean> {
-      let query = db().deleteFrom('posts').where('id', '=', id);
-      if (acceptedVersions !== undefined) query = query.where('version', 'in', acceptedVersions);
+    /** Whether a post was deleted (only one whose version meets `condition`, as for update). */
+    async delete(id: number, condition: VersionCondition): Promise<boolean> {
+      const query = db()
+        .deleteFrom('posts')
+        .where('id', '=', id)
+        .where((eb) => versionMeets(eb, condition));
       return Number((await query.executeTakeFirst()).numDeletedRows) > 0;
     },
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { inTransaction } from '../db/database';
+import { conditionCannotHold, type VersionCondition } from '../http/etag';
 import { isUniqueViolation } from '../db/errors';
 import type { PageRequest } from '../db/paging';
 import { DomainError } from '../errors';
@@ -85,24 +86,25 @@ export async function createPost(
 }
 
 /**
- * Changes a post (all of it, or the fields given) if it is at one of `acceptedVersions` (If-Match; any
- * version when undefined). A post that exists at another version is `precondition_failed`, and nothing
+ * Changes a post (all of it, or the fields given) if its version meets `condition` (If-Match, If-None-Match;
+ * any version when empty). A post that exists at another version is `precondition_failed`, and nothing
  * changes; the update is one statement, so no transaction is needed for either answer to be true.
  */
 export async function changePost(
   id: number,
   changes: PostPatch,
-  acceptedVersions: number[] | undefined,
+  condition: VersionCondition = {},
   now = new Date(),
 ): Promise<StoredPost> {
-  const changed =
-    acceptedVersions?.length === 0 ? undefined : await posts.update(id, changes, acceptedVersions, now);
+  const changed = conditionCannotHold(condition)
+    ? undefined
+    : await posts.update(id, changes, condition, now);
   if (changed) return changed;
   throw await whyNotChanged(id);
 }
 
-export async function deletePost(id: number, acceptedVersions: number[] | undefined): Promise<void> {
-  const deleted = acceptedVersions?.length !== 0 && (await posts.delete(id, acceptedVersions));
+export async function deletePost(id: number, condition: VersionCondition = {}): Promise<void> {
+  const deleted = !conditionCannotHold(condition) && (await posts.delete(id, condition));
   if (!deleted) throw await whyNotChanged(id);
 }
 
@@ -110,6 +112,6 @@ async function whyNotChanged(id: number): Promise<DomainError> {
   if (!(await posts.exists(id))) return notFound();
   return new DomainError(
     'precondition_failed',
-    'The post has changed since you read it (If-Match); fetch it again and retry.',
+    'The post is not at the version the request requires (If-Match, If-None-Match); fetch it again and retry.',
   );
 }

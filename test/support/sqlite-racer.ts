@@ -9,7 +9,8 @@ import { rateLimits } from '../../src/rate-limit/repository';
 const [file, operation, argument = ''] = process.argv.slice(2) as [string, string, string?];
 
 const operations: Record<string, () => Promise<unknown>> = {
-  change: async () => (await changePost(Number(argument), { title: `W${process.pid}` }, [1])).version,
+  change: async () =>
+    (await changePost(Number(argument), { title: `W${process.pid}` }, { accepted: [1] })).version,
   create: async () =>
     (await createPost({ title: argument, body: 'Body', author: null }, argument)).stored.post.id,
   hit: async () =>

@@ -1,6 +1,16 @@
 import * as v from 'valibot';
-import { etagFor, IfMatch, IfNoneMatch, ifNoneMatchHits, versionsAcceptedByIfMatch } from '@/src/http/etag';
+import {
+  conditionHolds,
+  etagFor,
+  IfMatch,
+  IfMatchOnRead,
+  IfNoneMatch,
+  IfNoneMatchOnWrite,
+  ifNoneMatchHits,
+  versionCondition,
+} from '@/src/http/etag';
 import { postResponse } from '@/src/http/posts';
+import { HttpError } from '@/src/http/problem';
 import { operation, route } from '@/src/http/route';
 import {
   POST_BODY_LIMIT_BYTES,
@@ -16,10 +26,14 @@ const noSuchPost = { 404: { description: 'No post has this id.' } };
 const staleTag = {
   412: {
     description:
-      'If-Match named none of the current tags: the post changed since it was read. Nothing changed.',
+      'If-Match named none of the current tags (the post changed since it was read), or If-None-Match ' +
+      'named the current one. Nothing changed.',
   },
 };
-const ifMatch = v.object({ 'If-Match': v.optional(IfMatch) });
+const writeConditions = v.object({
+  'If-Match': v.optional(IfMatch),
+  'If-None-Match': v.optional(IfNoneMatchOnWrite),
+});
 
 const read = operation({
   operationId: 'getPost',
@@ -27,7 +41,7 @@ const read = operation({
   tag: 'Posts',
   access: 'public',
   params: PostPath,
-  headers: v.object({ 'If-None-Match': v.optional(IfNoneMatch) }),
+  headers: v.object({ 'If-Match': v.optional(IfMatchOnRead), 'If-None-Match': v.optional(IfNoneMatch) }),
   responses: {
     200: { description: 'The post.', body: Post, headers: ['ETag'] },
     304: {
@@ -35,10 +49,15 @@ const read = operation({
       headers: ['ETag'],
     },
     ...noSuchPost,
+    412: { description: 'If-Match named none of the current tags.' },
   },
   async handle({ params: { id }, headers }) {
     const stored = await readPost(id);
     const etag = etagFor(id, stored.version);
+    // RFC 9110 §13.2.2: If-Match first, then If-None-Match.
+    if (!conditionHolds(versionCondition({ 'If-Match': headers['If-Match'] }, id), stored.version)) {
+      throw new HttpError(412, 'The post is not at a version If-Match names; fetch it again.');
+    }
     if (ifNoneMatchHits(headers['If-None-Match'], etag)) {
       return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': 'no-cache' } });
     }
@@ -56,7 +75,7 @@ function change(
     tag: 'Posts',
     access: 'post-writes',
     params: PostPath,
-    headers: ifMatch,
+    headers: writeConditions,
     body,
     serverOwned: POST_SERVER_OWNED_FIELDS,
     bodyLimit: POST_BODY_LIMIT_BYTES,
@@ -66,8 +85,7 @@ function change(
       ...staleTag,
     },
     async handle({ params: { id }, headers, body: changes }) {
-      const accepted = versionsAcceptedByIfMatch(headers['If-Match'], id);
-      return postResponse(await changePost(id, changes, accepted));
+      return postResponse(await changePost(id, changes, versionCondition(headers, id)));
     },
   });
 }
@@ -78,10 +96,10 @@ const remove = operation({
   tag: 'Posts',
   access: 'post-writes',
   params: PostPath,
-  headers: ifMatch,
+  headers: writeConditions,
   responses: { 204: { description: 'The post is gone.' }, ...noSuchPost, ...staleTag },
   async handle({ params: { id }, headers }) {
-    await deletePost(id, versionsAcceptedByIfMatch(headers['If-Match'], id));
+    await deletePost(id, versionCondition(headers, id));
     return new Response(null, { status: 204 });
   },
 });
