@@ -168,6 +168,20 @@ test.describe('uploads the server refuses', () => {
     await refused.closed;
   });
 
+  test('every answer given without reading the body closes the connection: a 405, an unknown /api path', async () => {
+    for (const path of ['/api/hello', '/api/no-such-route']) {
+      const refused = upload(server, path, { declared: 50 * MB, send: 50 * MB, pauseMs: 5 });
+      await expect.poll(() => refused.status, { timeout: 10_000 }).toBe(path === '/api/hello' ? 405 : 404);
+      expect(refused.sentWhenAnswered!).toBeLessThan(MB);
+      // The client stops sending once answered; a server that meant to drain the rest would keep it open.
+      const closed = await Promise.race([
+        refused.closed.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
+      ]);
+      expect(closed, `${path}: the connection closes after the answer`).toBe(true);
+    }
+  });
+
   test('a path whose dot segments leave /api leads to a page, and a page’s upload is refused before it is read', async () => {
     // Next.js resolves the dot segments: this is the contact page, whose bodies the server caps itself.
     const page = await rawRequest(server.url, { method: 'GET', path: '/api/%2e%2e/contact' });

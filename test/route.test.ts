@@ -149,6 +149,32 @@ describe('route()', () => {
     assert.ok(streamed.pulled.chunks < 80, `pulled ${streamed.pulled.chunks} KiB for a 64 KiB cap`);
   });
 
+  test('any answer given without reading a body says the connection closes; none without a body does', async () => {
+    const chunked = { 'transfer-encoding': 'chunked' };
+    const unread = [
+      await call('DELETE', { body: countedBody(10).body, headers: chunked }),
+      await call('OPTIONS', { body: countedBody(10).body, headers: chunked }),
+      await noRoute().PUT(
+        new Request('http://localhost/api/nothing', {
+          method: 'PUT',
+          body: 'x',
+          headers: { 'content-length': '1' },
+        }),
+        context({}),
+      ),
+    ];
+    assert.deepEqual(
+      unread.map((response) => [response.status, response.headers.get('connection')]),
+      [
+        [405, 'close'],
+        [204, 'close'],
+        [404, 'close'],
+      ],
+    );
+    assert.equal((await call('DELETE')).headers.get('connection'), null);
+    assert.equal((await call('GET')).headers.get('connection'), null);
+  });
+
   test('a read body that fails its schema is a 422 and keeps the connection', async () => {
     const response = await call('POST', {
       body: JSON.stringify({ name: 1 }),

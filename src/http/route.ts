@@ -133,12 +133,12 @@ export function route(operations: Operations): RouteExports {
     handlers[method] = async (request, context) => {
       if (method === 'OPTIONS') {
         const unroutable = request.headers.get(UNROUTABLE_METHOD_HEADER);
-        if (unroutable) return notAllowed(unroutable);
+        if (unroutable) return closingIfBodyUnread(request, notAllowed(unroutable));
         const preflight = preflightResponse(request, crossOriginMethods, allow);
-        if (preflight) return preflight;
-        return new Response(null, { status: 204, headers: { Allow: allow } });
+        if (preflight) return closingIfBodyUnread(request, preflight);
+        return closingIfBodyUnread(request, new Response(null, { status: 204, headers: { Allow: allow } }));
       }
-      if (!served) return notAllowed(method);
+      if (!served) return closingIfBodyUnread(request, notAllowed(method));
       let response = await serve(served, request, context);
       if (crossOriginAllowed(served.access)) response = withCors(request, response);
       return method === 'HEAD' ? withoutBody(response) : response;
@@ -151,7 +151,8 @@ export function route(operations: Operations): RouteExports {
 
 /** The catch-all under /api: every method of every path no route file serves is a problem 404. */
 export function noRoute(): RouteExports {
-  const answer = async () => problemResponse(404, 'No API route exists at this address.');
+  const answer = async (request: Request) =>
+    closingIfBodyUnread(request, problemResponse(404, 'No API route exists at this address.'));
   const handler = Object.assign(answer, { operations: {} });
   return Object.fromEntries(ROUTE_METHODS.map((method) => [method, handler])) as unknown as RouteExports;
 }
@@ -178,18 +179,23 @@ async function serve(operation: AnyOperation, request: Request, context: RouteCo
       body.read = true;
       input.body = parseBody(operation.body, decodeJson(bytes), operation.serverOwned);
     }
-    return await operation.handle(input);
+    const response = await operation.handle(input);
+    return body.read ? response : closingIfBodyUnread(request, response);
   } catch (error) {
     const response = errorToResponse(error);
-    // A body the client is still sending is not read to its end just to be thrown away: the answer says the
-    // connection closes, and the server stops reading it.
-    if (operation.body && !body.read && hasBody(request)) response.headers.set('Connection', 'close');
-    return response;
+    return body.read ? response : closingIfBodyUnread(request, response);
   }
 }
 
-function hasBody(request: Request): boolean {
-  return request.headers.has('transfer-encoding') || Number(request.headers.get('content-length') ?? 0) > 0;
+/**
+ * A body the client is still sending is not read to its end just to be thrown away: an answer given without
+ * reading it says the connection closes, and the server stops reading it.
+ */
+function closingIfBodyUnread(request: Request, response: Response): Response {
+  const hasBody =
+    request.headers.has('transfer-encoding') || Number(request.headers.get('content-length') ?? 0) > 0;
+  if (hasBody) response.headers.set('Connection', 'close');
+  return response;
 }
 
 /** Search parameters as a plain object (the last value wins). */
