@@ -63,9 +63,13 @@ test.describe('create and read', () => {
     expect(stale.status()).toBe(200);
   });
 
-  test('unknown id → 404; an id that is not a positive integer → 400', async ({ request }) => {
-    await expectProblem(await request.get('/api/posts/999999999'), 404);
-    for (const bad of ['0', '-1', 'abc', '1.5', '01', '1e3', '99999999999999999999', '%20']) {
+  test('unknown id → 404, however large; an id that is not a positive integer → 400', async ({ request }) => {
+    for (const unknown of ['999999999', '9007199254740993', '99999999999999999999', '1'.repeat(400)]) {
+      await expectProblem(await request.get(`/api/posts/${unknown}`), 404);
+      await expectProblem(await request.patch(`/api/posts/${unknown}`, { data: { title: 'x' } }), 404);
+      await expectProblem(await request.delete(`/api/posts/${unknown}`), 404);
+    }
+    for (const bad of ['0', '-1', 'abc', '1.5', '01', '1e3', '%20']) {
       await expectProblem(await request.get(`/api/posts/${bad}`), 400);
     }
   });

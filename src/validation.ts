@@ -171,15 +171,17 @@ export const Email = v.pipe(
 export const Id = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
 
 /**
- * An id in a path, in canonical form (no sign, no leading zeros, no exponent): a positive integer. Pages use
- * it too, so that `/posts/015` is the same 404 as any other id that is not one.
+ * An id in a path, in canonical form (no sign, no leading zeros, no exponent): a positive integer, however
+ * large (one past any id there can be is a post that does not exist, not a malformed request). Pages use it
+ * too, so that `/posts/015` is the same 404 as any other id that is not one.
  */
 export const PathId = v.pipe(
   v.string(),
-  v.regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer'),
-  v.transform(Number),
+  v.regex(/^[1-9][0-9]*$/, 'must be a positive integer'),
+  // Past 10^308 a number is Infinity; the largest finite one names no post just as well.
+  v.transform((digits) => Math.min(Number(digits), Number.MAX_VALUE)),
   v.number(),
-  v.safeInteger('must be a positive integer'),
+  v.integer('must be a positive integer'),
   v.minValue(1),
 );
 

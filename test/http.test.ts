@@ -124,9 +124,11 @@ describe('paging and ids', () => {
     );
   });
 
-  test('path ids are canonical positive safe integers', () => {
+  test('path ids are canonical positive integers, however large', () => {
     assert.equal(v.parse(PathId, '15'), 15);
-    for (const bad of ['0', '015', '-1', '1e2', ' 1', '9007199254740993', '', 'abc']) {
+    assert.equal(v.parse(PathId, '9007199254740993'), 9007199254740992);
+    assert.equal(v.parse(PathId, '1'.repeat(400)), Number.MAX_VALUE);
+    for (const bad of ['0', '015', '-1', '1e2', ' 1', '1.0', '', 'abc']) {
       assert.equal(v.is(PathId, bad), false, bad);
     }
   });

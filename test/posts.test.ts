@@ -79,6 +79,11 @@ for (const backend of testBackends()) {
       );
       assert.equal((await readPost(id)).post.title, 'T2');
       await assert.rejects(changePost(123456789, { title: 'x' }), failsWith('not_found'));
+      for (const beyond of [2 ** 53 + 2, Number.MAX_VALUE]) {
+        await assert.rejects(readPost(beyond), failsWith('not_found'));
+        await assert.rejects(changePost(beyond, { title: 'x' }), failsWith('not_found'));
+        await assert.rejects(deletePost(beyond), failsWith('not_found'));
+      }
       await assert.rejects(changePost(123456789, { title: 'x' }, { accepted: [1] }), failsWith('not_found'));
       assert.equal((await changePost(id, { author: null })).post.author, null);
     });

@@ -14,8 +14,14 @@ const notFound = () => new DomainError('not_found', 'No post has this id.');
 
 export const listPosts = (page: PageRequest & PostFilters) => posts.list(page);
 
+/**
+ * Whether a post can have this id: none is ever given one past 2^53, where numbers no longer tell ids apart
+ * (a path may name any positive integer).
+ */
+const mayExist = (id: number) => Number.isSafeInteger(id);
+
 /** The post, or undefined (for a page, whose 404 is its own). */
-export const findPost = (id: number) => posts.get(id);
+export const findPost = async (id: number) => (mayExist(id) ? posts.get(id) : undefined);
 
 export async function readPost(id: number): Promise<StoredPost> {
   const stored = await findPost(id);
@@ -96,6 +102,7 @@ export async function changePost(
   condition: VersionCondition = {},
   now = new Date(),
 ): Promise<StoredPost> {
+  if (!mayExist(id)) throw notFound();
   const changed = conditionCannotHold(condition)
     ? undefined
     : await posts.update(id, changes, condition, now);
@@ -104,6 +111,7 @@ export async function changePost(
 }
 
 export async function deletePost(id: number, condition: VersionCondition = {}): Promise<void> {
+  if (!mayExist(id)) throw notFound();
   const deleted = !conditionCannotHold(condition) && (await posts.delete(id, condition));
   if (!deleted) throw await whyNotChanged(id);
 }
