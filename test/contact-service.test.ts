@@ -51,5 +51,15 @@ for (const backend of testBackends()) {
       assert.equal((await storedNames()).includes('Third'), false);
       await submitContactMessage(message('Elsewhere'), 'another-client');
     });
+
+    test('an IPv6 client is counted by its /64, whichever of its addresses it sends from', async () => {
+      await submitContactMessage(message('From ::1'), '2001:db8:6:4::1');
+      await submitContactMessage(message('From ::2'), '2001:db8:6:4:0:0:0:2');
+      await assert.rejects(
+        submitContactMessage(message('From another address'), '2001:DB8:6:4:ffff:1:2:3'),
+        (error: unknown) => error instanceof DomainError && error.outcome === 'rate_limited',
+      );
+      await submitContactMessage(message('Next /64'), '2001:db8:6:5::1');
+    });
   });
 }

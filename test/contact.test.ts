@@ -8,6 +8,7 @@ import { DomainError } from '../src/errors';
 import { failedFormState, invalidFormState } from '../src/forms';
 import { clientAddress } from '../src/http/client';
 import { requireSameOrigin } from '../src/http/origin';
+import { rateLimitedAs } from '../src/rate-limit/network';
 import { HttpError } from '../src/http/problem';
 import type { FieldErrors } from '../src/validation';
 
@@ -58,6 +59,22 @@ describe('clientAddress', () => {
     assert.equal(clientAddress(headers(' , '), 1), 'unknown');
     assert.equal(clientAddress(new Headers(), 1), 'unknown');
     assert.equal(clientAddress(headers('x'.repeat(500)), 1).length, 64);
+  });
+
+  test('a limit counts IPv4 addresses as they are, IPv6 ones by their /64', () => {
+    const cases = {
+      '203.0.113.7': '203.0.113.7',
+      '2001:db8:1:2:3:4:5:6': '2001:db8:1:2::/64',
+      '2001:DB8:1:2::9': '2001:db8:1:2::/64',
+      '2001:db8::': '2001:db8:0:0::/64',
+      '1::2:3:4:5:6:7': '1:0:2:3::/64',
+      '::ffff:192.0.2.1': '192.0.2.1',
+      '::FFFF:c000:0201': '192.0.2.1',
+      'fe80::1%eth0': 'fe80:0:0:0::/64',
+      unknown: 'unknown',
+    };
+    for (const [address, counted] of Object.entries(cases))
+      assert.equal(rateLimitedAs(address), counted, address);
   });
 });
 

@@ -2,6 +2,7 @@ import { config } from '../config';
 import { inTransaction } from '../db/database';
 import type { PageRequest } from '../db/paging';
 import { DomainError } from '../errors';
+import { rateLimitedAs } from '../rate-limit/network';
 import { rateLimitRepository, rateLimits } from '../rate-limit/repository';
 import { messages, messagesRepository } from './repository';
 import { CONTACT_HONEYPOT_FIELD, type ContactSubmission } from './schema';
@@ -13,7 +14,8 @@ export const listMessages = (page: PageRequest) => messages.list(page);
  * Server Action), once its schema has accepted it, for the client identified by `client` (see
  * clientAddress):
  * - a filled honeypot resolves as if the message were stored, so a bot learns nothing, and costs no write;
- * - over the per-client limit, `rate_limited`, with the seconds until the window ends;
+ * - over the per-client limit (an IPv6 client counted by its /64, see rateLimitedAs), `rate_limited`, with
+ *   the seconds until the window ends;
  * - otherwise the message is stored, in the same transaction (one commit) as the count.
  */
 export async function submitContactMessage(
@@ -25,7 +27,7 @@ export async function submitContactMessage(
   if (honeypot) return;
   const verdict = await inTransaction(async (trx) => {
     const counted = await rateLimitRepository(() => trx).hit(
-      `contact:${client}`,
+      `contact:${rateLimitedAs(client)}`,
       config().contactRateLimit,
       now,
     );
