@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database';
 import { migrations } from '../src/db/migrations';
@@ -95,6 +96,63 @@ for (const backend of testBackends()) {
         );
       } finally {
         await destroy();
+      }
+    });
+
+    test('0006 folds again the posts folded before it, and only those beyond ASCII: ΑΤΟΣ finds ΚΡΑΣΑΤΟΣ', async () => {
+      const settings = backend.settings();
+      const first = await openDatabase(settings);
+      const posts = postsRepository(() => first);
+      const greek = await posts.insert(
+        { title: 'ΜΟΣΧΑΡΙ ΚΡΑΣΑΤΟΣ', body: 'Straße', author: null },
+        new Date(),
+      );
+      const ascii = await posts.insert({ title: 'Plain', body: 'Plain text', author: null }, new Date());
+      // As searchable() folded before 0006 (lower case only), and 0006 not yet applied.
+      const foldedBefore = (text: string) => text.normalize('NFC').toLowerCase();
+      for (const [stored, marker] of [
+        [greek, ''],
+        [ascii, ' (untouched)'],
+      ] as const) {
+        await first.db
+          .updateTable('posts')
+          .set({
+            search_title: foldedBefore(stored.post.title) + marker,
+            search_body: foldedBefore(stored.post.body),
+          })
+          .where('id', '=', stored.post.id)
+          .execute();
+      }
+      const history = first.db as unknown as Kysely<{ kysely_migration: { name: string } }>;
+      await history.deleteFrom('kysely_migration').where('name', '=', '0006_search_case_folding').execute();
+      for (const q of ['ΑΤΟΣ', 'STRASSE']) {
+        assert.deepEqual(
+          (await posts.list({ limit: 10, q })).items.map(({ post }) => post.id),
+          [],
+          `before 0006, ${q} misses`,
+        );
+      }
+      await first.destroy();
+
+      const reopened = await openDatabase(settings);
+      try {
+        assert.deepEqual(reopened.applied, ['0006_search_case_folding']);
+        const after = postsRepository(() => reopened);
+        for (const q of ['ΑΤΟΣ', 'κρασατος', 'ΜΟΣ', 'STRASSE', 'strasse']) {
+          assert.deepEqual(
+            (await after.list({ limit: 10, q })).items.map(({ post }) => post.id),
+            [greek.post.id],
+            q,
+          );
+        }
+        const untouched = await reopened.db
+          .selectFrom('posts')
+          .select('search_title')
+          .where('id', '=', ascii.post.id)
+          .executeTakeFirstOrThrow();
+        assert.equal(untouched.search_title, 'plain (untouched)');
+      } finally {
+        await reopened.destroy();
       }
     });
 

@@ -31,6 +31,7 @@ const CORPUS: [title: string, body: string][] = [
   ['ΣΊΣΥΦΟΣ', 'Greek capitals with a final sigma.'],
   ['σίσυφος', 'Greek lower case.'],
   ['Quote "marks" here', "And an apostrophe's too."],
+  ['Oﬃce ﬁle', 'Ligatures ﬃ and ﬁ.'],
 ];
 
 const QUERIES = [
@@ -61,6 +62,9 @@ const QUERIES = [
   'σίσυφος',
   'ΣΊΣΥΦΟΣ',
   'ς',
+  'ΣΊΣ',
+  'ΦΟΣ',
+  'ﬁ',
   '"marks"',
   "apostrophe's",
   'e',
@@ -373,6 +377,15 @@ function searchSuite(label: string, backend: TestBackend) {
     });
   });
 }
+
+test('ignoring case is Unicode case folding: a final ς is σ, ß and ẞ are ss, a ligature is its letters', () => {
+  assert.ok(searchable('ΜΟΣΧΑΡΙ ΚΡΑΣΑΤΟ').includes(searchable('ΜΟΣ')));
+  assert.equal(searchable('ΣΊΣΥΦΟΣ'), searchable('σίσυφος'));
+  assert.equal(new Set(['straße', 'STRASSE', 'STRAẞE', 'Strasse'].map(searchable)).size, 1);
+  assert.equal(searchable('Oﬃce ﬁle'), 'office file');
+  assert.equal(searchable('Cre\u0300me'), searchable('Crème'));
+  assert.deepEqual(expected('ΣΊΣ'), ['σίσυφος', 'ΣΊΣΥΦΟΣ']);
+});
 
 for (const backend of testBackends()) searchSuite(backend.name, backend);
 

@@ -1,4 +1,11 @@
-import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type RawBuilder } from 'kysely';
+import {
+  sql,
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type RawBuilder,
+  type SqlBool,
+} from 'kysely';
 import { SEARCH_BLOCK_BITS, searchable } from '../posts/search';
 import { tableIn, type DatabaseKind } from './schema';
 
@@ -206,22 +213,33 @@ export const migrations = (kind: DatabaseKind, schema?: string): Record<string, 
         );
     },
   },
+  '0006_search_case_folding': {
+    /**
+     * searchable() now folds case as Unicode's case folding does (ς is σ, ß is ss, a ligature its letters),
+     * where it only lowered case. Only text beyond ASCII folds differently, so only posts that have some are
+     * folded again; both search indexes follow through their update triggers.
+     */
+    async up(db) {
+      const beyondAscii =
+        kind === 'sqlite'
+          ? sql<SqlBool>`(length(cast(title as blob)) <> length(title) or length(cast(body as blob)) <> length(body))`
+          : sql<SqlBool>`(octet_length(title) <> char_length(title) or octet_length(body) <> char_length(body))`;
+      await foldExistingPosts(db, kind, schema, beyondAscii);
+    },
+  },
 });
 
-/** Writes the folded copies of every existing post, a thousand at a time. */
+/** Writes the folded copies of every existing post (or of those `only` selects), a thousand at a time. */
 async function foldExistingPosts(
   db: AnyDatabase,
   kind: DatabaseKind,
   schema: string | undefined,
+  only?: RawBuilder<SqlBool>,
 ): Promise<void> {
   for (let after = 0; ;) {
-    const batch = await db
-      .selectFrom('posts')
-      .select(['id', 'title', 'body'])
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(1000)
-      .execute();
+    let query = db.selectFrom('posts').select(['id', 'title', 'body']).where('id', '>', after);
+    if (only) query = query.where(only);
+    const batch = await query.orderBy('id').limit(1000).execute();
     if (batch.length === 0) return;
     const posts = batch as { id: number; title: string; body: string }[];
     if (kind === 'sqlite') {

@@ -8,7 +8,11 @@ import type { ReadQuery } from '../db/read';
  * collation or locale. The folded copies are stored beside the text (search_title, search_body) and indexed
  * by trigrams: SQLite's FTS5 `trigram` tokenizer, and on PostgreSQL a table of the trigrams in each block of ids.
  */
-export const searchable = (text: string) => text.normalize('NFC').toLowerCase();
+export const searchable = (text: string) =>
+  // Upper case and back folds what lower case alone keeps apart (`ß` and `SS`, `ﬁ` and `fi`); σ for ς, and
+  // ss for the ß that ẞ lowers to, are Unicode's case folding, which toLowerCase() does not do: it writes a
+  // word-final Σ as ς, so `ΜΟΣ` would miss `ΜΟΣΧΑΡΙ`.
+  text.normalize('NFC').toUpperCase().toLowerCase().replaceAll('ς', 'σ').replaceAll('ß', 'ss');
 
 /**
  * No search may hold the server: it stops SEARCH_BUDGET_MS after it started (see statements()), and the page
