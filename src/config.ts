@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 
 /** A fixed-window limit: at most `limit` requests per `windowSeconds` per client. */
@@ -29,6 +30,21 @@ const wholeNumber = (min: number, max: number, message: string) =>
 const seconds = (name: string, min: number, max: number, fallback: string) =>
   v.optional(wholeNumber(min, max, `${name} must be a whole number of seconds, ${min} to ${max}.`), fallback);
 
+/**
+ * The file a `file:` DATABASE_URL names: `file:relative` and `file:/absolute` as paths, `file:///absolute` (or
+ * `file://localhost/absolute`) as a file URL, percent-escapes decoded. Undefined for anything else, so that
+ * it is refused rather than misread: `file://./app.db` (a host named "."), and `?mode=…` options, which
+ * SQLite's own URI parser would take but this service does not (it would make a file named with them).
+ */
+function sqliteFile(url: string): string | undefined {
+  const rest = url.slice('file:'.length);
+  if (!rest || /[?#]/.test(rest)) return undefined;
+  if (!rest.startsWith('//')) return path.resolve(rest);
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed || !['', 'localhost'].includes(parsed.hostname) || parsed.pathname === '/') return undefined;
+  return fileURLToPath(parsed);
+}
+
 const DatabaseUrl = v.pipe(
   v.string(),
   v.check(
@@ -36,8 +52,9 @@ const DatabaseUrl = v.pipe(
     'DATABASE_URL must start with file: (SQLite, e.g. file:./.data/app.db) or postgres:// / postgresql:// (PostgreSQL).',
   ),
   v.check(
-    (url) => url !== 'file:' && url !== 'file://',
-    'DATABASE_URL=file:… needs a path, for example file:./.data/app.db',
+    (url) => !url.startsWith('file:') || sqliteFile(url) !== undefined,
+    'DATABASE_URL must name the SQLite file and nothing else: file:./.data/app.db (relative to the ' +
+      'working directory), file:/srv/app.db or file:///srv/app.db, with no ?options.',
   ),
   v.check(
     (url) => url.startsWith('file:') || URL.canParse(url),
@@ -191,11 +208,7 @@ function databaseConfig(
   synchronous: 'normal' | 'full',
 ): DatabaseConfig {
   if (url === undefined) return { kind: 'sqlite', file: path.resolve(DEFAULT_SQLITE_FILE), synchronous };
-  if (url.startsWith('file:')) {
-    // file:relative, file:/absolute and file:///absolute all name a path.
-    const file = path.resolve(url.slice('file:'.length).replace(/^\/\/(?=\/)/, ''));
-    return { kind: 'sqlite', file, synchronous };
-  }
+  if (url.startsWith('file:')) return { kind: 'sqlite', file: sqliteFile(url) as string, synchronous };
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');

@@ -103,6 +103,19 @@ describe('configuration', () => {
     assert.deepEqual(sqlite('file:./x/app.db'), { ...normal, file: path.resolve('x/app.db') });
     assert.deepEqual(sqlite('file:/tmp/app.db'), { ...normal, file: '/tmp/app.db' });
     assert.deepEqual(sqlite('file:///tmp/app.db'), { ...normal, file: '/tmp/app.db' });
+    assert.deepEqual(sqlite('file://localhost/tmp/app.db'), { ...normal, file: '/tmp/app.db' });
+    assert.deepEqual(sqlite('file:///tmp/my%20app.db'), { ...normal, file: '/tmp/my app.db' });
+    assert.deepEqual(sqlite('file:app.db'), { ...normal, file: path.resolve('app.db') });
+    // Forms that would be misread are refused, naming the forms that work.
+    for (const misread of [
+      'file://./data/app.db',
+      'file://host/app.db',
+      'file:./app.db?mode=rwc',
+      'file:///',
+      'file://',
+    ]) {
+      assert.throws(() => readConfig({ DATABASE_URL: misread }), configError('DATABASE_URL'), misread);
+    }
     assert.deepEqual(readConfig({ SQLITE_SYNCHRONOUS: 'full' }).database, {
       ...normal,
       synchronous: 'full',
