@@ -71,12 +71,6 @@ export function versionCondition(
 export const conditionCannotHold = ({ accepted, refused }: VersionCondition) =>
   accepted?.length === 0 || refused === '*';
 
-/** Whether a post at `version` meets the condition. */
-export const conditionHolds = (condition: VersionCondition, version: number) =>
-  !conditionCannotHold(condition) &&
-  (condition.accepted?.includes(version) ?? true) &&
-  !(condition.refused as number[] | undefined)?.includes(version);
-
 /** The largest version the database's integer column holds; a tag naming a larger one matches nothing. */
 const MAX_VERSION = 2 ** 31 - 1;
 

@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import {
-  conditionHolds,
   etagFor,
   IfMatch,
   IfMatchOnRead,
@@ -8,6 +7,7 @@ import {
   IfNoneMatchOnWrite,
   ifNoneMatchHits,
   versionCondition,
+  versionsAcceptedByIfMatch,
 } from '@/src/http/etag';
 import { postResponse } from '@/src/http/posts';
 import { HttpError } from '@/src/http/problem';
@@ -55,7 +55,8 @@ const read = operation({
     const stored = await readPost(id);
     const etag = etagFor(id, stored.version);
     // RFC 9110 §13.2.2: If-Match first, then If-None-Match.
-    if (!conditionHolds(versionCondition({ 'If-Match': headers['If-Match'] }, id), stored.version)) {
+    const accepted = versionsAcceptedByIfMatch(headers['If-Match'], id);
+    if (accepted && !accepted.includes(stored.version)) {
       throw new HttpError(412, 'The post is not at a version If-Match names; fetch it again.');
     }
     if (ifNoneMatchHits(headers['If-None-Match'], etag)) {
