@@ -10,7 +10,7 @@ import { startServer, type RunningServer } from './support/server';
 
 /**
  * No search may freeze the server. better-sqlite3 is synchronous, so on SQLite a search's statements run on a
- * worker thread (src/db/sqlite-read-thread.ts) while the event loop serves everything else; this is where a
+ * worker thread (src/db/sqlite-thread.ts) while the event loop serves everything else; this is where a
  * search could still hold every other request: 200,000 posts with ~1,000-character bodies, 4 clients searching
  * without pause for what is costly to find, and /api/hello timed meanwhile.
  */

@@ -4,14 +4,21 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   Kysely,
-  SqliteDialect,
-  SqliteDriver,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
   type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type QueryCompiler,
+  type QueryResult,
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
-import type { Read } from './read';
-import { sqliteReadThread } from './sqlite-read-thread';
+import type { LongRead, Read } from './read';
+import { sqliteThread, type SqliteThread } from './sqlite-thread';
 import { tableIn, type Database } from './schema';
 
 /**
@@ -66,19 +73,82 @@ function rowReaderFor(statement: BetterSqlite3.Statement): RowReader {
   return (parameters) => (statement.all(...parameters) as unknown[][]).map(toObject);
 }
 
-/** Kysely's SQLite driver opens transactions with a plain BEGIN; ours take the write lock up front. */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+/** A Kysely connection whose statements run on the write thread. */
+class ThreadConnection implements DatabaseConnection {
+  constructor(private readonly thread: SqliteThread) {}
+
+  async executeQuery<Row>({ sql, parameters }: CompiledQuery): Promise<QueryResult<Row>> {
+    const { rows, changes, lastInsertRowid } = await this.thread.run(sql, parameters);
+    return {
+      rows: rows as Row[],
+      numAffectedRows: changes === undefined ? undefined : BigInt(changes),
+      insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
+    };
+  }
+
+  async *streamQuery(): AsyncIterableIterator<QueryResult<never>> {
+    throw new Error('Streaming is not supported on SQLite here');
   }
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SqliteDatabase) {
-    super({ database });
+/**
+ * Kysely's SQLite driver, with the connection on the write thread: one connection, so one user at a time (a
+ * transaction holds it from its BEGIN to its COMMIT), and transactions that take the write lock up front.
+ */
+class ThreadSqliteDriver implements Driver {
+  private readonly connection: ThreadConnection;
+  private held: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+
+  constructor(private readonly thread: SqliteThread) {
+    this.connection = new ThreadConnection(thread);
   }
-  override createDriver() {
-    return new ImmediateSqliteDriver({ database: this.database });
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    while (this.held) await this.held;
+    this.held = new Promise((resolve) => (this.release = resolve));
+    return this.connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    const release = this.release;
+    this.held = this.release = undefined;
+    release?.();
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    await this.thread.close();
+  }
+}
+
+class ThreadSqliteDialect implements Dialect {
+  constructor(private readonly thread: SqliteThread) {}
+  createDriver(): Driver {
+    return new ThreadSqliteDriver(this.thread);
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter(): DialectAdapter {
+    return new SqliteAdapter();
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's own signature
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
   }
 }
 
@@ -95,31 +165,37 @@ function configure(sqlite: BetterSqlite3.Database, pragmas: string[]): void {
 }
 
 /**
- * The database on `file`: Kysely on the connection that writes (every write and every transaction, one at a
- * time), and `read` for single reads outside transactions, run synchronously on a second, read-only
- * connection. In WAL mode that one sees only committed data and never waits for a writer, and a read costs
- * one call instead of Kysely's chain of promises. `longRead`, for the statements that may take milliseconds,
- * runs them on a worker thread (see sqliteReadThread).
+ * The database on `file`. Kysely runs every write and every transaction, one at a time, on a worker thread's
+ * connection: better-sqlite3 is synchronous, and an insert with its search index (and, with `full`, the
+ * disk flush of its commit) would otherwise hold every other request on the event loop. `read`, for single
+ * reads outside transactions, runs synchronously on a read-only connection of the main thread: in WAL mode it
+ * sees only committed data and never waits for the writer, and a read costs one call instead of a round trip.
+ * `longRead`, for the statements that may take milliseconds (a search's), runs them on a second worker thread.
  */
 export function createSqliteDatabase(file: string, synchronous: SqliteSynchronous) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const writer = new BetterSqlite3(file);
-  configure(writer, [
-    // Another process may hold the write lock for a moment: wait for it rather than fail.
-    'busy_timeout = 5000',
-    'journal_mode = WAL',
-    // NORMAL: a commit is in the WAL before the 2xx, so it survives the process being killed; an OS crash or
-    // power cut may lose the last commits (never the database's consistency). FULL: also those, at the cost
-    // of an fsync per commit.
-    `synchronous = ${synchronous.toUpperCase()}`,
-    'foreign_keys = ON',
-  ]);
+  // The file is created, and in WAL mode, before the read-only connections open it.
+  const setup = new BetterSqlite3(file);
+  setup.exec('pragma journal_mode = WAL');
+  setup.close();
+  closedButReferenced.push(setup);
+  const writeThread = sqliteThread(file, {
+    readonly: false,
+    pragmas: [
+      // Another process may hold the write lock for a moment: wait for it rather than fail.
+      'busy_timeout = 5000',
+      'journal_mode = WAL',
+      // NORMAL: a commit is in the WAL before the 2xx, so it survives the process being killed; an OS crash
+      // or power cut may lose the last commits (never the database's consistency). FULL: also those, at the
+      // cost of a disk flush per commit.
+      `synchronous = ${synchronous.toUpperCase()}`,
+      'foreign_keys = ON',
+    ],
+  });
   const reader = new BetterSqlite3(file, { readonly: true });
   configure(reader, ['busy_timeout = 5000']);
   const readStatements = new PreparedStatementCache(reader);
-  const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect(new PreparedStatementCache(writer)),
-  });
+  const db = new Kysely<Database>({ dialect: new ThreadSqliteDialect(writeThread) });
   const rowReaders = new Map<string, RowReader>();
   const read: Read = (query) => {
     const { sql, parameters } = query.compile();
@@ -130,11 +206,16 @@ export function createSqliteDatabase(file: string, synchronous: SqliteSynchronou
     }
     return rowReader(parameters) as never;
   };
-  const readThread = sqliteReadThread(file);
+  const readThread = sqliteThread(file, { readonly: true, pragmas: ['busy_timeout = 5000'] });
+  const longRead: LongRead = async (query) => {
+    const { sql, parameters } = query.compile();
+    const { rows, ms } = await readThread.run(sql, parameters);
+    return { rows: rows as never[], ms };
+  };
   return {
     db,
     read,
-    longRead: readThread.read,
+    longRead,
     table: (name: string) => tableIn(undefined, name),
     async destroy() {
       await readThread.close();

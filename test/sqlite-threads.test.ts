@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/db/database';
+import { isUniqueViolation } from '../src/db/errors';
+
+/**
+ * SQLite's writes and long reads (a search's statements) run on worker threads, each with its own
+ * connection: the event loop goes on meanwhile.
+ */
+describe('SQLite threads', async () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'read-thread-'));
+  const opened = await openDatabase({
+    kind: 'sqlite',
+    file: path.join(directory, 'app.db'),
+    synchronous: 'normal',
+  });
+  after(async () => {
+    await opened.destroy();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  const timedRead = <Row>(query: ReturnType<typeof sql<Row>>) =>
+    opened.longRead({
+      compile: () => query.compile(opened.db),
+      execute: () => Promise.reject(new Error('unused')),
+    });
+  const longRead = async <Row>(query: ReturnType<typeof sql<Row>>) => (await timedRead(query)).rows;
+  // A recursive count: CPU-bound inside SQLite, long enough to see timers that could not fire.
+  const counting = sql<{
+    total: number;
+  }>`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${3_000_000})
+    select count(*) as total from n`;
+
+  /** The longest gap between 5 ms timers while `work` runs, and how long it took. */
+  async function timersDuring(work: () => Promise<unknown>) {
+    const gaps: number[] = [];
+    let last = performance.now();
+    const ticking = setInterval(() => {
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }, 5);
+    const started = performance.now();
+    await work();
+    const took = performance.now() - started;
+    clearInterval(ticking);
+    // The wait since the last tick counts too: a statement that held the loop shows there.
+    gaps.push(performance.now() - last);
+    return { took, longestGap: Math.max(...gaps) };
+  }
+
+  /** The statement itself takes far longer than any gap the timers saw. */
+  function assertLoopFree(which: string, { took, longestGap }: { took: number; longestGap: number }) {
+    console.info(
+      `[${which}] statement ${took.toFixed(0)} ms; longest gap between 5 ms timers ${longestGap.toFixed(1)} ms`,
+    );
+    assert.ok(took > 100, `the statement took only ${took.toFixed(0)} ms: too short to show anything`);
+    assert.ok(
+      longestGap < took / 2,
+      `a timer waited ${longestGap.toFixed(0)} ms of a ${took.toFixed(0)} ms statement`,
+    );
+  }
+
+  test('a long read does not hold the event loop', async () => {
+    let rows: { total: number }[] = [];
+    const timing = await timersDuring(async () => (rows = await longRead(counting)));
+    assert.deepEqual(rows, [{ total: 3_000_000 }]);
+    assertLoopFree('read thread', timing);
+  });
+
+  test('nor does a statement on the write connection, in a transaction or not', async () => {
+    let rows: { total: number }[] = [];
+    const timing = await timersDuring(async () => ({ rows } = await counting.execute(opened.db)));
+    assert.deepEqual(rows, [{ total: 3_000_000 }]);
+    assertLoopFree('write thread', timing);
+    const inTransaction = await timersDuring(() =>
+      opened.db.transaction().execute((trx) => counting.execute(trx)),
+    );
+    assertLoopFree('write thread, transaction', inTransaction);
+  });
+
+  test('transactions hold the write connection from BEGIN to COMMIT: read-then-write never interleaves', async () => {
+    const post = (title: string) => ({
+      title,
+      body: 'counted',
+      author: 'counter',
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      search_title: title,
+      search_body: 'counted',
+    });
+    // Each transaction reads how many posts the counter has, then writes the next number: were two ever
+    // inside at once (each statement a round trip to the thread), two would write the same number.
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        opened.db.transaction().execute(async (trx) => {
+          const { count } = await trx
+            .selectFrom('posts')
+            .select((eb) => eb.fn.countAll<number>().as('count'))
+            .where('author', '=', 'counter')
+            .executeTakeFirstOrThrow();
+          await trx
+            .insertInto('posts')
+            .values(post(`number ${count}`))
+            .execute();
+        }),
+      ),
+    );
+    const titles = await opened.db
+      .selectFrom('posts')
+      .select('title')
+      .where('author', '=', 'counter')
+      .execute();
+    assert.deepEqual(
+      titles.map(({ title }) => title).sort((a, b) => Number(a.split(' ')[1]) - Number(b.split(' ')[1])),
+      Array.from({ length: 20 }, (_, index) => `number ${index}`),
+    );
+  });
+
+  test("a write's failure carries SQLite's code (a unique violation is one), and a failed transaction leaves nothing", async () => {
+    const key = {
+      key: 'thread-key',
+      request_hash: 'x',
+      post_id: 1,
+      response: '{}',
+      created_at: new Date().toISOString(),
+    };
+    await opened.db.insertInto('idempotency_keys').values(key).execute();
+    await assert.rejects(
+      () => opened.db.insertInto('idempotency_keys').values(key).execute(),
+      (error: Error & { code?: string }) => isUniqueViolation(error) && /UNIQUE/.test(error.message),
+    );
+    await assert.rejects(() =>
+      opened.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('idempotency_keys')
+          .values({ ...key, key: 'rolled-back' })
+          .execute();
+        await trx.insertInto('idempotency_keys').values(key).execute();
+      }),
+    );
+    const kept = await opened.db.selectFrom('idempotency_keys').select('key').execute();
+    assert.deepEqual(kept, [{ key: 'thread-key' }]);
+    const changed = await opened.db
+      .updateTable('idempotency_keys')
+      .set({ request_hash: 'y' })
+      .where('key', '=', 'thread-key')
+      .executeTakeFirst();
+    assert.equal(changed.numUpdatedRows, 1n);
+  });
+
+  test("the time a read reports is its statement's, not its wait behind another", async () => {
+    const started = performance.now();
+    const [long, short] = await Promise.all([
+      timedRead(counting),
+      timedRead(sql<{ one: number }>`select 1 as one`),
+    ]);
+    const shortWall = performance.now() - started;
+    console.info(
+      `[read thread] the long statement reported ${long.ms.toFixed(0)} ms; the short one behind it ` +
+        `${short.ms.toFixed(2)} ms of the ${shortWall.toFixed(0)} ms it waited for its answer`,
+    );
+    assert.ok(long.ms > 100, `the long statement reported only ${long.ms.toFixed(0)} ms`);
+    assert.ok(shortWall >= long.ms, 'the short statement did not wait behind the long one');
+    assert.ok(short.ms < 50, `the short statement reported ${short.ms.toFixed(0)} ms`);
+  });
+
+  test('sees what the writer has committed', async () => {
+    await opened.db
+      .insertInto('posts')
+      .values({
+        title: 'Seen',
+        body: 'from the read thread',
+        author: 'tester',
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+        search_title: 'seen',
+        search_body: 'from the read thread',
+      })
+      .execute();
+    const rows = await longRead(sql<{ title: string }>`select title from posts where author = ${'tester'}`);
+    assert.deepEqual(rows, [{ title: 'Seen' }]);
+  });
+
+  test("a failing statement rejects with SQLite's error code, and the next read works", async () => {
+    await assert.rejects(
+      async () => longRead(sql`select * from no_such_table`),
+      (error: Error & { code?: string }) => {
+        assert.match(error.message, /no such table/);
+        assert.equal(error.code, 'SQLITE_ERROR');
+        return true;
+      },
+    );
+    assert.deepEqual(await longRead(sql<{ one: number }>`select 1 as one`), [{ one: 1 }]);
+  });
+
+  test('many reads at once each get their own answer', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => longRead(sql<{ value: number }>`select ${index} as value`)),
+    );
+    assert.deepEqual(
+      answers.map(([row]) => row?.value),
+      Array.from({ length: 50 }, (_, index) => index),
+    );
+  });
+});
