@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/db/database';
 import { isUniqueViolation } from '../src/db/errors';
@@ -12,12 +13,11 @@ import { isUniqueViolation } from '../src/db/errors';
  * connection: the event loop goes on meanwhile.
  */
 describe('SQLite threads', async () => {
-  const directory = mkdtempSync(path.join(tmpdir(), 'read-thread-'));
-  const opened = await openDatabase({
-    kind: 'sqlite',
-    file: path.join(directory, 'app.db'),
-    synchronous: 'normal',
-  });
+  const directory = mkdtempSync(path.join(tmpdir(), 'sqlite-threads-'));
+  const file = path.join(directory, 'app.db');
+  const opened = await openDatabase({ kind: 'sqlite', file, synchronous: 'normal' });
+  /** better-sqlite3 objects kept until exit (see closedButReferenced in src/db/sqlite.ts). */
+  const keptUntilExit: unknown[] = [];
   after(async () => {
     await opened.destroy();
     rmSync(directory, { recursive: true, force: true });
@@ -118,6 +118,46 @@ describe('SQLite threads', async () => {
       titles.map(({ title }) => title).sort((a, b) => Number(a.split(' ')[1]) - Number(b.split(' ')[1])),
       Array.from({ length: 20 }, (_, index) => `number ${index}`),
     );
+  });
+
+  test('writes that arrive together share one commit; one that fails fails alone', async () => {
+    const observer = new Database(file);
+    keptUntilExit.push(observer);
+    /** The frames the write-ahead log holds: every commit appends the pages it changed. */
+    const framesInLog = () => (observer.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    observer.pragma('wal_checkpoint(TRUNCATE)');
+    const key = (name: string) => ({
+      key: name,
+      request_hash: 'x',
+      post_id: 1,
+      response: '{}',
+      created_at: new Date().toISOString(),
+    });
+    await opened.db.insertInto('idempotency_keys').values(key('taken')).execute();
+    const before = framesInLog();
+    // While the thread runs a long statement, 40 inserts queue up behind it, one of them refused.
+    const busy = counting.execute(opened.db);
+    const inserts = Array.from({ length: 40 }, (_, index) =>
+      opened.db
+        .insertInto('idempotency_keys')
+        .values(key(index === 17 ? 'taken' : `together-${index}`))
+        .execute(),
+    );
+    const outcomes = await Promise.allSettled([busy, ...inserts]);
+    const frames = framesInLog() - before;
+    console.info(`[write thread] 40 inserts queued together appended ${frames} frames to the log`);
+    const refused = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [index] : []));
+    assert.deepEqual(refused, [18], 'only the insert of a taken key fails');
+    assert.ok(isUniqueViolation((outcomes[18] as PromiseRejectedResult).reason));
+    const { count } = await opened.db
+      .selectFrom('idempotency_keys')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('key', 'like', 'together-%')
+      .executeTakeFirstOrThrow();
+    assert.equal(count, 39);
+    // One commit per insert appends at least a frame each (39 here before this change).
+    assert.ok(frames < 20, `the 39 inserts appended ${frames} frames: they did not share a commit`);
+    await opened.db.deleteFrom('idempotency_keys').execute();
   });
 
   test("a write's failure carries SQLite's code (a unique violation is one), and a failed transaction leaves nothing", async () => {

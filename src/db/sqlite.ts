@@ -73,17 +73,15 @@ function rowReaderFor(statement: BetterSqlite3.Statement): RowReader {
   return (parameters) => (statement.all(...parameters) as unknown[][]).map(toObject);
 }
 
-/** A Kysely connection whose statements run on the write thread. */
-class ThreadConnection implements DatabaseConnection {
-  constructor(private readonly thread: SqliteThread) {}
+/** A statement that opens a transaction, and one that ends it (not `rollback to` a savepoint). */
+const BEGINS = /^\s*begin\b/i;
 
-  async executeQuery<Row>({ sql, parameters }: CompiledQuery): Promise<QueryResult<Row>> {
-    const { rows, changes, lastInsertRowid } = await this.thread.run(sql, parameters);
-    return {
-      rows: rows as Row[],
-      numAffectedRows: changes === undefined ? undefined : BigInt(changes),
-      insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
-    };
+/** A Kysely connection on the write thread: each use of the database (a query, a transaction) gets one. */
+class ThreadConnection implements DatabaseConnection {
+  constructor(private readonly driver: ThreadSqliteDriver) {}
+
+  executeQuery<Row>(query: CompiledQuery): Promise<QueryResult<Row>> {
+    return this.driver.execute(this, query);
   }
 
   async *streamQuery(): AsyncIterableIterator<QueryResult<never>> {
@@ -92,31 +90,61 @@ class ThreadConnection implements DatabaseConnection {
 }
 
 /**
- * Kysely's SQLite driver, with the connection on the write thread: one connection, so one user at a time (a
- * transaction holds it from its BEGIN to its COMMIT), and transactions that take the write lock up front.
+ * Kysely's SQLite driver, on the write thread's one connection. A connection that opens a transaction holds
+ * it: the others' statements wait until that transaction has ended, so nothing runs inside it that is not
+ * its own. Statements outside any transaction are sent at once, without waiting for each other's answers,
+ * so that those that arrive together can share one commit (group commit, see sqlite-thread.ts). Transactions
+ * take the write lock up front (BEGIN IMMEDIATE).
  */
 class ThreadSqliteDriver implements Driver {
-  private readonly connection: ThreadConnection;
-  private held: Promise<void> | undefined;
-  private release: (() => void) | undefined;
+  private open: { holder: ThreadConnection; ended: Promise<void>; end(): void } | undefined;
 
-  constructor(private readonly thread: SqliteThread) {
-    this.connection = new ThreadConnection(thread);
-  }
+  constructor(private readonly thread: SqliteThread) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    while (this.held) await this.held;
-    this.held = new Promise((resolve) => (this.release = resolve));
-    return this.connection;
+    return new ThreadConnection(this);
   }
 
-  async releaseConnection(): Promise<void> {
-    const release = this.release;
-    this.held = this.release = undefined;
-    release?.();
+  async execute<Row>(
+    connection: ThreadConnection,
+    { sql, parameters }: CompiledQuery,
+  ): Promise<QueryResult<Row>> {
+    while (this.open && this.open.holder !== connection) await this.open.ended;
+    if (!this.open && BEGINS.test(sql)) {
+      let end = () => {};
+      const ended = new Promise<void>((resolve) => (end = resolve));
+      this.open = { holder: connection, ended, end };
+    }
+    const holding = this.open?.holder === connection;
+    const settled = (inTransaction: boolean) => {
+      // The thread says when the transaction is over, whichever statement ended it (a COMMIT, a ROLLBACK, a
+      // failed BEGIN, an error that rolled it back).
+      if (holding && !inTransaction && this.open?.holder === connection) {
+        this.open.end();
+        this.open = undefined;
+      }
+    };
+    try {
+      const { rows, changes, lastInsertRowid, inTransaction } = await this.thread.run(
+        sql,
+        parameters,
+        !holding,
+      );
+      settled(inTransaction);
+      return {
+        rows: rows as Row[],
+        numAffectedRows: changes === undefined ? undefined : BigInt(changes),
+        insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
+      };
+    } catch (error) {
+      settled((error as { inTransaction?: boolean }).inTransaction ?? false);
+      throw error;
+    }
   }
+
+  async releaseConnection(): Promise<void> {}
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
