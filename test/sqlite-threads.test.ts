@@ -71,15 +71,31 @@ describe('SQLite threads', async () => {
     assertLoopFree('read thread', timing);
   });
 
-  test('nor does a statement on the write connection, in a transaction or not', async () => {
+  test('nor does a write', async () => {
     let rows: { total: number }[] = [];
     const timing = await timersDuring(async () => ({ rows } = await counting.execute(opened.db)));
     assert.deepEqual(rows, [{ total: 3_000_000 }]);
     assertLoopFree('write thread', timing);
-    const inTransaction = await timersDuring(() =>
-      opened.db.transaction().execute((trx) => counting.execute(trx)),
-    );
-    assertLoopFree('write thread, transaction', inTransaction);
+  });
+
+  test('a transaction does not wait for a busy event loop between its statements', async () => {
+    // The event loop busy as under load: one task after another, 5 ms each, until the transaction is done.
+    let busy = true;
+    const occupy = () => {
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      if (busy) setImmediate(occupy);
+    };
+    setImmediate(occupy);
+    const started = performance.now();
+    await opened.db.transaction().execute(async (trx) => {
+      for (let index = 0; index < 20; index += 1) await sql`select ${index} as value`.execute(trx);
+    });
+    const took = performance.now() - started;
+    busy = false;
+    console.info(`[write thread] a transaction of 20 statements took ${took.toFixed(1)} ms on a busy loop`);
+    // Waiting for the loop between statements would take at least 20 turns of 5 ms.
+    assert.ok(took < 50, `the transaction took ${took.toFixed(0)} ms: it waited for the event loop`);
   });
 
   test('transactions hold the write connection from BEGIN to COMMIT: read-then-write never interleaves', async () => {
@@ -125,7 +141,6 @@ describe('SQLite threads', async () => {
     keptUntilExit.push(observer);
     /** The frames the write-ahead log holds: every commit appends the pages it changed. */
     const framesInLog = () => (observer.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
-    observer.pragma('wal_checkpoint(TRUNCATE)');
     const key = (name: string) => ({
       key: name,
       request_hash: 'x',
@@ -134,7 +149,8 @@ describe('SQLite threads', async () => {
       created_at: new Date().toISOString(),
     });
     await opened.db.insertInto('idempotency_keys').values(key('taken')).execute();
-    const before = framesInLog();
+    // An empty log: what it holds afterwards is what these writes appended.
+    assert.equal((observer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy, 0);
     // While the thread runs a long statement, 40 inserts queue up behind it, one of them refused.
     const busy = counting.execute(opened.db);
     const inserts = Array.from({ length: 40 }, (_, index) =>
@@ -144,7 +160,7 @@ describe('SQLite threads', async () => {
         .execute(),
     );
     const outcomes = await Promise.allSettled([busy, ...inserts]);
-    const frames = framesInLog() - before;
+    const frames = framesInLog();
     console.info(`[write thread] 40 inserts queued together appended ${frames} frames to the log`);
     const refused = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [index] : []));
     assert.deepEqual(refused, [18], 'only the insert of a taken key fails');
@@ -157,6 +173,43 @@ describe('SQLite threads', async () => {
     assert.equal(count, 39);
     // One commit per insert appends at least a frame each (39 here before this change).
     assert.ok(frames < 20, `the 39 inserts appended ${frames} frames: they did not share a commit`);
+    await opened.db.deleteFrom('idempotency_keys').execute();
+  });
+
+  test('a transaction takes in no write sent on its own, before it or while it is open: those stay when it rolls back', async () => {
+    const key = (name: string) => ({
+      key: name,
+      request_hash: 'x',
+      post_id: 1,
+      response: '{}',
+      created_at: new Date().toISOString(),
+    });
+    const busy = counting.execute(opened.db);
+    const inserts = Array.from({ length: 40 }, (_, index) =>
+      opened.db
+        .insertInto('idempotency_keys')
+        .values(key(`before-${index}`))
+        .execute(),
+    );
+    let during: Promise<unknown>[] = [];
+    const rolledBack = opened.db.transaction().execute(async (trx) => {
+      await trx.insertInto('idempotency_keys').values(key('in-transaction')).execute();
+      // Others write while the transaction waits for something else.
+      during = Array.from({ length: 10 }, (_, index) =>
+        opened.db
+          .insertInto('idempotency_keys')
+          .values(key(`during-${index}`))
+          .execute(),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error('rolled back on purpose');
+    });
+    await assert.rejects(rolledBack, /rolled back on purpose/);
+    await Promise.all([busy, ...inserts, ...during]);
+    const kept = await opened.db.selectFrom('idempotency_keys').select('key').execute();
+    assert.equal(kept.filter(({ key }) => key.startsWith('before-')).length, 40);
+    assert.equal(kept.filter(({ key }) => key.startsWith('during-')).length, 10);
+    assert.ok(!kept.some(({ key }) => key === 'in-transaction'));
     await opened.db.deleteFrom('idempotency_keys').execute();
   });
 

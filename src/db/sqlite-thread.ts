@@ -6,17 +6,22 @@ import { Worker } from 'node:worker_threads';
  * finds the app (server.ts: `dir: process.cwd()`). Statements are prepared once per SQL text and kept (see
  * closedButReferenced in sqlite.ts); the texts come from a fixed set of queries.
  *
- * Group commit: the statements sent `together` (each a transaction of its own, outside any other) that have
- * queued up while the thread was busy run in one transaction, each inside a savepoint so that one that fails
- * undoes only itself, and are answered after its one commit: one disk flush for all of them with
- * `synchronous=FULL`, one search-index segment for all with either setting. None is answered before the
- * commit that makes it durable; if that commit fails, every one of them fails.
+ * Group commit (`groupCommit`): the statements that queued up while the thread was busy run in one
+ * transaction, each inside a savepoint so that one that fails undoes only itself, and are answered after its
+ * one commit: one disk flush for all of them with `synchronous=FULL`, one search-index segment for all with
+ * either setting. None is answered before the commit that makes it durable; if that commit fails, every one
+ * of them fails.
+ *
+ * `writeLock` (an Int32Array on shared memory: 0 free, 1 this thread's, 2 the main thread's) is held while
+ * statements run, so that the main thread's transactions (see sqlite.ts) take turns with them rather than
+ * wait for SQLite's lock, whose busy handler sleeps.
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const BetterSqlite3 = require('better-sqlite3');
-const sqlite = new BetterSqlite3(workerData.file, { readonly: workerData.readonly });
-sqlite.exec(workerData.pragmas.map((pragma) => 'pragma ' + pragma).join(';'));
+const { file, readonly, pragmas, groupCommit, writeLock } = workerData;
+const sqlite = new BetterSqlite3(file, { readonly });
+sqlite.exec(pragmas.map((pragma) => 'pragma ' + pragma).join(';'));
 const statements = new Map();
 function prepared(sql) {
   let statement = statements.get(sql);
@@ -41,7 +46,7 @@ function execute({ id, sql, parameters }) {
   }
 }
 function executeTogether(group) {
-  if (group.length < 2 || sqlite.inTransaction) return group.map(execute);
+  if (group.length < 2) return group.map(execute);
   const answers = [];
   try {
     prepared('begin immediate').run();
@@ -59,24 +64,30 @@ function executeTogether(group) {
     return group.map(({ id }) => failure(id, error));
   }
 }
+function takeWriteLock() {
+  if (!writeLock) return;
+  while (Atomics.compareExchange(writeLock, 0, 0, 1) !== 0) Atomics.wait(writeLock, 0, 2);
+}
+function releaseWriteLock() {
+  if (!writeLock) return;
+  Atomics.store(writeLock, 0, 0);
+  Atomics.notify(writeLock, 0);
+}
 parentPort.on('message', (first) => {
   const queued = [first];
-  for (let next = receiveMessageOnPort(parentPort); next; next = receiveMessageOnPort(parentPort)) {
-    queued.push(next.message);
-  }
-  const answers = [];
-  let group = [];
-  for (const message of queued) {
-    if (message.together) {
-      group.push(message);
-      continue;
+  if (groupCommit) {
+    for (let next = receiveMessageOnPort(parentPort); next; next = receiveMessageOnPort(parentPort)) {
+      queued.push(next.message);
     }
-    answers.push(...executeTogether(group), execute(message));
-    group = [];
   }
-  answers.push(...executeTogether(group));
-  const inTransaction = sqlite.inTransaction;
-  parentPort.postMessage(answers.map((answer) => ({ ...answer, inTransaction })));
+  takeWriteLock();
+  let answers;
+  try {
+    answers = groupCommit ? executeTogether(queued) : queued.map(execute);
+  } finally {
+    releaseWriteLock();
+  }
+  parentPort.postMessage(answers);
 });
 `;
 
@@ -87,8 +98,6 @@ export interface StatementResult {
   lastInsertRowid?: number | bigint;
   /** How long the statement ran, its wait in the thread's queue not included. */
   ms: number;
-  /** Whether the thread's connection is inside a transaction after it. */
-  inTransaction: boolean;
 }
 
 interface Answer extends Partial<StatementResult> {
@@ -96,19 +105,27 @@ interface Answer extends Partial<StatementResult> {
   error?: { message: string; code?: string };
 }
 
+export interface SqliteThreadOptions {
+  readonly: boolean;
+  pragmas: string[];
+  /** Whether statements that queue up share one commit (see THREAD_SOURCE). */
+  groupCommit?: boolean;
+  /** Taken while statements run (see THREAD_SOURCE). */
+  writeLock?: Int32Array;
+}
+
 export interface SqliteThread {
-  /** Runs a statement; `together`: it may share a commit with others sent so (see THREAD_SOURCE). */
-  run(sql: string, parameters: readonly unknown[], together?: boolean): Promise<StatementResult>;
+  run(sql: string, parameters: readonly unknown[]): Promise<StatementResult>;
   close(): Promise<void>;
 }
 
 /**
- * Statements run on a worker thread's own connection to `file`, one at a time, in the order they were sent:
- * better-sqlite3 is synchronous, so on the main thread each statement holds every other request while it
- * runs; here the event loop serves them meanwhile, on the other core. A thread that fails is replaced on the
- * next statement; the statements it held fail (and their requests with them).
+ * Statements run on a worker thread's own connection to `file`, in the order they were sent: better-sqlite3
+ * is synchronous, so on the main thread each statement holds every other request while it runs; here the
+ * event loop serves them meanwhile, on the other core. A thread that fails is replaced on the next statement;
+ * the statements it held fail (and their requests with them).
  */
-export function sqliteThread(file: string, options: { readonly: boolean; pragmas: string[] }): SqliteThread {
+export function sqliteThread(file: string, options: SqliteThreadOptions): SqliteThread {
   let thread: Worker | undefined;
   let lastId = 0;
   const waiting = new Map<number, { resolve(answer: StatementResult): void; reject(error: Error): void }>();
@@ -120,50 +137,40 @@ export function sqliteThread(file: string, options: { readonly: boolean; pragmas
     drained?.();
   };
   const start = () => {
-    const started = new Worker(THREAD_SOURCE, {
-      eval: true,
-      workerData: { file, readonly: options.readonly, pragmas: options.pragmas },
-    });
+    const started = new Worker(THREAD_SOURCE, { eval: true, workerData: { file, ...options } });
     // Idle, it must not keep the process alive; a statement in flight does (see run()).
     started.unref();
     started.on('message', (answers: Answer[]) => {
       for (const { id, error, rows, ...result } of answers) {
         const statement = waiting.get(id);
         waiting.delete(id);
-        if (error) {
-          const failed = Object.assign(new Error(error.message), {
-            code: error.code,
-            inTransaction: result.inTransaction,
-          });
-          statement?.reject(failed);
-        } else {
-          statement?.resolve({ ms: 0, ...result, rows: rows ?? [], inTransaction: !!result.inTransaction });
-        }
+        if (error) statement?.reject(Object.assign(new Error(error.message), { code: error.code }));
+        else statement?.resolve({ ms: 0, ...result, rows: rows ?? [] });
       }
       if (waiting.size === 0) {
         started.unref();
         drained?.();
       }
     });
-    started.on('error', (error) => {
+    const stopped = (error: Error) => {
       if (thread === started) thread = undefined;
+      // A thread that died holding the write lock must not keep it.
+      if (options.writeLock) Atomics.compareExchange(options.writeLock, 0, 1, 0);
       failAll(error);
-    });
-    started.on('exit', (code) => {
-      if (thread === started) thread = undefined;
-      failAll(new Error(`the SQLite thread exited (code ${code})`));
-    });
+    };
+    started.on('error', stopped);
+    started.on('exit', (code) => stopped(new Error(`the SQLite thread exited (code ${code})`)));
     return started;
   };
 
   return {
-    run: (sql, parameters, together = false) =>
+    run: (sql, parameters) =>
       new Promise<StatementResult>((resolve, reject) => {
         const current = (thread ??= start());
         const id = (lastId += 1);
         waiting.set(id, { resolve, reject });
         current.ref();
-        current.postMessage({ id, sql, parameters, together });
+        current.postMessage({ id, sql, parameters });
       }),
     /** Stops the thread once the statements sent have finished (a write in flight is not cut short). */
     async close() {

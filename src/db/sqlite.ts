@@ -73,12 +73,20 @@ function rowReaderFor(statement: BetterSqlite3.Statement): RowReader {
   return (parameters) => (statement.all(...parameters) as unknown[][]).map(toObject);
 }
 
-/** A statement that opens a transaction, and one that ends it (not `rollback to` a savepoint). */
+/** A statement that opens a transaction. */
 const BEGINS = /^\s*begin\b/i;
 
-/** A Kysely connection on the write thread: each use of the database (a query, a transaction) gets one. */
-class ThreadConnection implements DatabaseConnection {
-  constructor(private readonly driver: ThreadSqliteDriver) {}
+/** How long a transaction waits for the write thread to finish what it is running. */
+const WRITE_LOCK_TIMEOUT_MS = 10_000;
+
+/** Our SQLite writers in this process, as the shared write lock names them (see sqlite-thread.ts). */
+const LOCK_FREE = 0;
+const LOCK_THREAD = 1;
+const LOCK_MAIN = 2;
+
+/** A Kysely connection: each use of the database (a query, a transaction) gets one. */
+class WriterConnection implements DatabaseConnection {
+  constructor(private readonly driver: WritersDriver) {}
 
   executeQuery<Row>(query: CompiledQuery): Promise<QueryResult<Row>> {
     return this.driver.execute(this, query);
@@ -90,58 +98,91 @@ class ThreadConnection implements DatabaseConnection {
 }
 
 /**
- * Kysely's SQLite driver, on the write thread's one connection. A connection that opens a transaction holds
- * it: the others' statements wait until that transaction has ended, so nothing runs inside it that is not
- * its own. Statements outside any transaction are sent at once, without waiting for each other's answers,
- * so that those that arrive together can share one commit (group commit, see sqlite-thread.ts). Transactions
- * take the write lock up front (BEGIN IMMEDIATE).
+ * Kysely's SQLite driver with two writers. A statement on its own (an insert, an update) goes to the write
+ * thread, off the event loop, where those that arrive together share a commit (sqlite-thread.ts). A
+ * transaction runs on the main thread's write connection, each statement at once, as better-sqlite3 runs
+ * them: were each statement a round trip to the thread, the transaction would hold SQLite's write lock for
+ * that many turns of a busy event loop. The two take turns through a lock in shared memory: a transaction
+ * waits (the event loop stopped, as a statement on the main thread stops it) while the thread finishes what
+ * it is running, and the thread waits while a transaction is open. One transaction at a time: the others
+ * wait for it to end. Transactions take SQLite's write lock up front (BEGIN IMMEDIATE).
  */
-class ThreadSqliteDriver implements Driver {
-  private open: { holder: ThreadConnection; ended: Promise<void>; end(): void } | undefined;
+class WritersDriver implements Driver {
+  private open: { holder: WriterConnection; ended: Promise<void>; end(): void } | undefined;
 
-  constructor(private readonly thread: SqliteThread) {}
+  constructor(
+    private readonly thread: SqliteThread,
+    private readonly writer: BetterSqlite3.Database,
+    private readonly statements: PreparedStatementCache,
+    private readonly writeLock: Int32Array,
+  ) {}
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new ThreadConnection(this);
+    return new WriterConnection(this);
   }
 
-  async execute<Row>(
-    connection: ThreadConnection,
-    { sql, parameters }: CompiledQuery,
-  ): Promise<QueryResult<Row>> {
-    while (this.open && this.open.holder !== connection) await this.open.ended;
-    if (!this.open && BEGINS.test(sql)) {
+  async execute<Row>(connection: WriterConnection, query: CompiledQuery): Promise<QueryResult<Row>> {
+    if (this.open?.holder !== connection) {
+      if (!BEGINS.test(query.sql)) return this.onThread(query);
+      while (this.open) await this.open.ended;
       let end = () => {};
       const ended = new Promise<void>((resolve) => (end = resolve));
       this.open = { holder: connection, ended, end };
-    }
-    const holding = this.open?.holder === connection;
-    const settled = (inTransaction: boolean) => {
-      // The thread says when the transaction is over, whichever statement ended it (a COMMIT, a ROLLBACK, a
-      // failed BEGIN, an error that rolled it back).
-      if (holding && !inTransaction && this.open?.holder === connection) {
-        this.open.end();
-        this.open = undefined;
+      try {
+        this.takeWriteLock();
+      } catch (error) {
+        this.endTransaction();
+        throw error;
       }
-    };
-    try {
-      const { rows, changes, lastInsertRowid, inTransaction } = await this.thread.run(
-        sql,
-        parameters,
-        !holding,
-      );
-      settled(inTransaction);
-      return {
-        rows: rows as Row[],
-        numAffectedRows: changes === undefined ? undefined : BigInt(changes),
-        insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
-      };
-    } catch (error) {
-      settled((error as { inTransaction?: boolean }).inTransaction ?? false);
-      throw error;
     }
+    try {
+      return this.here(query);
+    } finally {
+      // Whichever statement ended it: a COMMIT, a ROLLBACK, a failed BEGIN, an error that rolled it back.
+      if (!this.writer.inTransaction) this.endTransaction();
+    }
+  }
+
+  private async onThread<Row>({ sql, parameters }: CompiledQuery): Promise<QueryResult<Row>> {
+    const { rows, changes, lastInsertRowid } = await this.thread.run(sql, parameters);
+    return {
+      rows: rows as Row[],
+      numAffectedRows: changes === undefined ? undefined : BigInt(changes),
+      insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
+    };
+  }
+
+  /** As Kysely's own SQLite connection runs a statement. */
+  private here<Row>({ sql, parameters }: CompiledQuery): QueryResult<Row> {
+    const statement = this.statements.prepare(sql) as BetterSqlite3.Statement;
+    if (statement.reader) return { rows: statement.all(parameters) as Row[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  }
+
+  private takeWriteLock(): void {
+    const deadline = performance.now() + WRITE_LOCK_TIMEOUT_MS;
+    while (Atomics.compareExchange(this.writeLock, 0, LOCK_FREE, LOCK_MAIN) !== LOCK_FREE) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw Object.assign(new Error('the SQLite write thread did not let go of the database'), {
+          code: 'SQLITE_BUSY',
+        });
+      }
+      Atomics.wait(this.writeLock, 0, LOCK_THREAD, left);
+    }
+  }
+
+  private endTransaction(): void {
+    if (!this.open) return;
+    if (Atomics.load(this.writeLock, 0) === LOCK_MAIN) {
+      Atomics.store(this.writeLock, 0, LOCK_FREE);
+      Atomics.notify(this.writeLock, 0);
+    }
+    this.open.end();
+    this.open = undefined;
   }
 
   async releaseConnection(): Promise<void> {}
@@ -160,13 +201,14 @@ class ThreadSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     await this.thread.close();
+    this.statements.close();
   }
 }
 
-class ThreadSqliteDialect implements Dialect {
-  constructor(private readonly thread: SqliteThread) {}
+class WritersDialect implements Dialect {
+  constructor(private readonly createWritersDriver: () => Driver) {}
   createDriver(): Driver {
-    return new ThreadSqliteDriver(this.thread);
+    return this.createWritersDriver();
   }
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
@@ -193,37 +235,43 @@ function configure(sqlite: BetterSqlite3.Database, pragmas: string[]): void {
 }
 
 /**
- * The database on `file`. Kysely runs every write and every transaction, one at a time, on a worker thread's
- * connection: better-sqlite3 is synchronous, and an insert with its search index (and, with `full`, the
- * disk flush of its commit) would otherwise hold every other request on the event loop. `read`, for single
- * reads outside transactions, runs synchronously on a read-only connection of the main thread: in WAL mode it
- * sees only committed data and never waits for the writer, and a read costs one call instead of a round trip.
- * `longRead`, for the statements that may take milliseconds (a search's), runs them on a second worker thread.
+ * The database on `file`. Writes go through Kysely (`db`): each statement on its own on a worker thread's
+ * connection, off the event loop (an insert with its search index, and with `full` the disk flush of its
+ * commit), transactions on the main thread's write connection (see WritersDriver). `read`, for single reads
+ * outside transactions, runs synchronously on a read-only connection: in WAL mode it sees only committed data
+ * and never waits for a writer, and a read costs one call instead of a round trip. `longRead`, for the
+ * statements that may take milliseconds (a search's), runs them on a second worker thread.
  */
 export function createSqliteDatabase(file: string, synchronous: SqliteSynchronous) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  // The file is created, and in WAL mode, before the read-only connections open it.
-  const setup = new BetterSqlite3(file);
-  setup.exec('pragma journal_mode = WAL');
-  setup.close();
-  closedButReferenced.push(setup);
+  const writePragmas = [
+    // Another process may hold the write lock for a moment: wait for it rather than fail.
+    'busy_timeout = 5000',
+    'journal_mode = WAL',
+    // NORMAL: a commit is in the WAL before the 2xx, so it survives the process being killed; an OS crash or
+    // power cut may lose the last commits (never the database's consistency). FULL: also those, at the cost
+    // of an fsync per commit (shared by the writes that arrive together).
+    `synchronous = ${synchronous.toUpperCase()}`,
+    'foreign_keys = ON',
+  ];
+  // Opened first: it creates the file, in WAL mode, before the read-only connections open it.
+  const writer = new BetterSqlite3(file);
+  configure(writer, writePragmas);
+  const writeLock = new Int32Array(new SharedArrayBuffer(4));
   const writeThread = sqliteThread(file, {
     readonly: false,
-    pragmas: [
-      // Another process may hold the write lock for a moment: wait for it rather than fail.
-      'busy_timeout = 5000',
-      'journal_mode = WAL',
-      // NORMAL: a commit is in the WAL before the 2xx, so it survives the process being killed; an OS crash
-      // or power cut may lose the last commits (never the database's consistency). FULL: also those, at the
-      // cost of a disk flush per commit.
-      `synchronous = ${synchronous.toUpperCase()}`,
-      'foreign_keys = ON',
-    ],
+    pragmas: writePragmas,
+    groupCommit: true,
+    writeLock,
   });
   const reader = new BetterSqlite3(file, { readonly: true });
   configure(reader, ['busy_timeout = 5000']);
   const readStatements = new PreparedStatementCache(reader);
-  const db = new Kysely<Database>({ dialect: new ThreadSqliteDialect(writeThread) });
+  const db = new Kysely<Database>({
+    dialect: new WritersDialect(
+      () => new WritersDriver(writeThread, writer, new PreparedStatementCache(writer), writeLock),
+    ),
+  });
   const rowReaders = new Map<string, RowReader>();
   const read: Read = (query) => {
     const { sql, parameters } = query.compile();
