@@ -18,6 +18,14 @@ describe('SQLite threads', async () => {
   const opened = await openDatabase({ kind: 'sqlite', file, synchronous: 'normal' });
   /** better-sqlite3 objects kept until exit (see closedButReferenced in src/db/sqlite.ts). */
   const keptUntilExit: unknown[] = [];
+  /** An idempotency key's row: a small table to write to. */
+  const key = (name: string) => ({
+    key: name,
+    request_hash: 'x',
+    post_id: 1,
+    response: '{}',
+    created_at: new Date().toISOString(),
+  });
   after(async () => {
     await opened.destroy();
     rmSync(directory, { recursive: true, force: true });
@@ -141,13 +149,6 @@ describe('SQLite threads', async () => {
     keptUntilExit.push(observer);
     /** The frames the write-ahead log holds: every commit appends the pages it changed. */
     const framesInLog = () => (observer.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
-    const key = (name: string) => ({
-      key: name,
-      request_hash: 'x',
-      post_id: 1,
-      response: '{}',
-      created_at: new Date().toISOString(),
-    });
     await opened.db.insertInto('idempotency_keys').values(key('taken')).execute();
     // An empty log: what it holds afterwards is what these writes appended.
     assert.equal((observer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy, 0);
@@ -177,13 +178,6 @@ describe('SQLite threads', async () => {
   });
 
   test('a transaction takes in no write sent on its own, before it or while it is open: those stay when it rolls back', async () => {
-    const key = (name: string) => ({
-      key: name,
-      request_hash: 'x',
-      post_id: 1,
-      response: '{}',
-      created_at: new Date().toISOString(),
-    });
     const busy = counting.execute(opened.db);
     const inserts = Array.from({ length: 40 }, (_, index) =>
       opened.db
@@ -214,25 +208,19 @@ describe('SQLite threads', async () => {
   });
 
   test("a write's failure carries SQLite's code (a unique violation is one), and a failed transaction leaves nothing", async () => {
-    const key = {
-      key: 'thread-key',
-      request_hash: 'x',
-      post_id: 1,
-      response: '{}',
-      created_at: new Date().toISOString(),
-    };
-    await opened.db.insertInto('idempotency_keys').values(key).execute();
+    const taken = key('thread-key');
+    await opened.db.insertInto('idempotency_keys').values(taken).execute();
     await assert.rejects(
-      () => opened.db.insertInto('idempotency_keys').values(key).execute(),
+      () => opened.db.insertInto('idempotency_keys').values(taken).execute(),
       (error: Error & { code?: string }) => isUniqueViolation(error) && /UNIQUE/.test(error.message),
     );
     await assert.rejects(() =>
       opened.db.transaction().execute(async (trx) => {
         await trx
           .insertInto('idempotency_keys')
-          .values({ ...key, key: 'rolled-back' })
+          .values({ ...taken, key: 'rolled-back' })
           .execute();
-        await trx.insertInto('idempotency_keys').values(key).execute();
+        await trx.insertInto('idempotency_keys').values(taken).execute();
       }),
     );
     const kept = await opened.db.selectFrom('idempotency_keys').select('key').execute();
