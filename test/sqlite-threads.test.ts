@@ -207,6 +207,66 @@ describe('SQLite threads', async () => {
     await opened.db.deleteFrom('idempotency_keys').execute();
   });
 
+  test('when SQLite rolls a whole transaction back itself, each statement caught in it is told why, and no other write is lost', async () => {
+    // RAISE(ROLLBACK) ends the whole transaction, as a full disk or an I/O error does.
+    await sql`create table rolls_back (x)`.execute(opened.db);
+    await sql`create trigger rolls_back_all before insert on rolls_back begin select raise(rollback, 'rolled back by SQLite'); end`.execute(
+      opened.db,
+    );
+    const byTrigger = (error: Error & { code?: string }) =>
+      error.code === 'SQLITE_CONSTRAINT_TRIGGER' && /rolled back by SQLite/.test(error.message);
+    const keys = async (prefix: string) =>
+      (await opened.db.selectFrom('idempotency_keys').select('key').execute())
+        .map(({ key }) => key)
+        .filter((name) => name.startsWith(prefix))
+        .sort();
+
+    // On the write thread, in a group: every member rolled back is told the cause, not a savepoint error.
+    const busy = counting.execute(opened.db);
+    const group = [
+      opened.db.insertInto('idempotency_keys').values(key('group-0')).execute(),
+      sql`insert into rolls_back values (1)`.execute(opened.db),
+      opened.db.insertInto('idempotency_keys').values(key('group-1')).execute(),
+    ];
+    const grouped = await Promise.allSettled([busy, ...group]);
+    for (const outcome of grouped) {
+      if (outcome.status === 'rejected') assert.ok(byTrigger(outcome.reason), String(outcome.reason));
+    }
+    assert.equal(grouped[2]!.status, 'rejected');
+    const committed = ['group-0', 'group-1'].filter(
+      (_, index) => grouped[1 + index * 2]!.status === 'fulfilled',
+    );
+    assert.deepEqual(await keys('group-'), committed);
+
+    // In a transaction on the main thread, while writes on their own queue on the thread: the transaction
+    // fails with the cause, a statement it runs after catching that fails too, nothing of it is committed,
+    // and the queued writes are.
+    const busyAgain = counting.execute(opened.db);
+    const queued = Array.from({ length: 5 }, (_, index) =>
+      opened.db
+        .insertInto('idempotency_keys')
+        .values(key(`queued-${index}`))
+        .execute(),
+    );
+    let afterwards: unknown;
+    const transaction = opened.db.transaction().execute(async (trx) => {
+      await trx.insertInto('idempotency_keys').values(key('transaction-0')).execute();
+      await sql`insert into rolls_back values (1)`.execute(trx).catch(() => undefined);
+      afterwards = await trx
+        .insertInto('idempotency_keys')
+        .values(key('transaction-1'))
+        .execute()
+        .catch((error: Error & { code?: string }) => error.code);
+    });
+    // Its COMMIT finds nothing to commit: it fails rather than report the writes as committed.
+    await assert.rejects(transaction, (error: Error & { code?: string }) => error.code === 'SQLITE_ABORT');
+    await Promise.all([busyAgain, ...queued]);
+    assert.equal(afterwards, 'SQLITE_ABORT');
+    assert.deepEqual(await keys('transaction-'), []);
+    assert.deepEqual(await keys('queued-'), ['queued-0', 'queued-1', 'queued-2', 'queued-3', 'queued-4']);
+    await opened.db.deleteFrom('idempotency_keys').execute();
+  });
+
   test("a write's failure carries SQLite's code (a unique violation is one), and a failed transaction leaves nothing", async () => {
     const taken = key('thread-key');
     await opened.db.insertInto('idempotency_keys').values(taken).execute();

@@ -12,9 +12,9 @@ import { Worker } from 'node:worker_threads';
  * either setting. None is answered before the commit that makes it durable; if that commit fails, every one
  * of them fails.
  *
- * `writeLock` (an Int32Array on shared memory: 0 free, 1 this thread's, 2 the main thread's) is held while
- * statements run, so that the main thread's transactions (see sqlite.ts) take turns with them rather than
- * wait for SQLite's lock, whose busy handler sleeps.
+ * `writeLock` (an Int32Array of 2 on shared memory: [0] 0 free, 1 this thread's, 2 the main thread's; [1] 1
+ * while the main thread waits for it) is held while statements run, so that the main thread's transactions
+ * (see sqlite.ts) take turns with them rather than wait for SQLite's lock, whose busy handler sleeps.
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
@@ -53,6 +53,11 @@ function executeTogether(group) {
     for (const message of group) {
       prepared('savepoint together').run();
       const answer = execute(message);
+      if (answer.error && !sqlite.inTransaction) {
+        // SQLite rolled back the whole transaction (a full disk, an I/O error): none of the group is
+        // committed, and each is told why.
+        return group.map(({ id }) => ({ id, error: answer.error }));
+      }
       if (answer.error) prepared('rollback to together').run();
       prepared('release together').run();
       answers.push(answer);
@@ -60,13 +65,19 @@ function executeTogether(group) {
     prepared('commit').run();
     return answers;
   } catch (error) {
-    if (sqlite.inTransaction) prepared('rollback').run();
+    try {
+      if (sqlite.inTransaction) prepared('rollback').run();
+    } catch {
+      // Nothing more to undo: SQLite ends a transaction it cannot roll back.
+    }
     return group.map(({ id }) => failure(id, error));
   }
 }
+// The main thread, waiting for its turn (writeLock[1] = 1), goes first: the thread waits for it a moment.
 function takeWriteLock() {
   if (!writeLock) return;
-  while (Atomics.compareExchange(writeLock, 0, 0, 1) !== 0) Atomics.wait(writeLock, 0, 2);
+  if (Atomics.load(writeLock, 1) === 1) Atomics.wait(writeLock, 1, 1, 100);
+  while (Atomics.compareExchange(writeLock, 0, 0, 1) !== 0) Atomics.wait(writeLock, 0, 2, 100);
 }
 function releaseWriteLock() {
   if (!writeLock) return;
@@ -126,58 +137,67 @@ export interface SqliteThread {
  * the statements it held fail (and their requests with them).
  */
 export function sqliteThread(file: string, options: SqliteThreadOptions): SqliteThread {
-  let thread: Worker | undefined;
+  type Waiting = Map<number, { resolve(answer: StatementResult): void; reject(error: Error): void }>;
+  let current: { worker: Worker; waiting: Waiting } | undefined;
   let lastId = 0;
-  const waiting = new Map<number, { resolve(answer: StatementResult): void; reject(error: Error): void }>();
+  let draining: Promise<void> | undefined;
   let drained: (() => void) | undefined;
 
-  const failAll = (error: Error) => {
-    for (const { reject } of waiting.values()) reject(error);
-    waiting.clear();
-    drained?.();
-  };
   const start = () => {
-    const started = new Worker(THREAD_SOURCE, { eval: true, workerData: { file, ...options } });
+    const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { file, ...options } });
+    // Statements in flight are this thread's alone: a thread that ends fails its own, never its successor's.
+    const started = { worker, waiting: new Map() as Waiting };
     // Idle, it must not keep the process alive; a statement in flight does (see run()).
-    started.unref();
-    started.on('message', (answers: Answer[]) => {
+    worker.unref();
+    worker.on('message', (answers: Answer[]) => {
       for (const { id, error, rows, ...result } of answers) {
-        const statement = waiting.get(id);
-        waiting.delete(id);
+        const statement = started.waiting.get(id);
+        started.waiting.delete(id);
         if (error) statement?.reject(Object.assign(new Error(error.message), { code: error.code }));
         else statement?.resolve({ ms: 0, ...result, rows: rows ?? [] });
       }
-      if (waiting.size === 0) {
-        started.unref();
-        drained?.();
+      if (started.waiting.size === 0) {
+        worker.unref();
+        if (started === current) drained?.();
       }
     });
-    const stopped = (error: Error) => {
-      if (thread === started) thread = undefined;
-      // A thread that died holding the write lock must not keep it.
+    // An error ends the thread: it is reported, then 'exit' follows, which fails what it held.
+    worker.on('error', (error) => console.error('[db] the SQLite thread failed:', error));
+    worker.on('exit', (code) => {
+      if (current === started) current = undefined;
+      // A thread that died holding the write lock must not keep it (only this thread can hold it as 1:
+      // its successor starts after this exit).
       if (options.writeLock) Atomics.compareExchange(options.writeLock, 0, 1, 0);
-      failAll(error);
-    };
-    started.on('error', stopped);
-    started.on('exit', (code) => stopped(new Error(`the SQLite thread exited (code ${code})`)));
+      const error = new Error(`the SQLite thread exited (code ${code})`);
+      for (const { reject } of started.waiting.values()) reject(error);
+      started.waiting.clear();
+      drained?.();
+    });
     return started;
   };
 
   return {
     run: (sql, parameters) =>
       new Promise<StatementResult>((resolve, reject) => {
-        const current = (thread ??= start());
+        if (draining) {
+          reject(Object.assign(new Error('the database is closing'), { code: 'SQLITE_BUSY' }));
+          return;
+        }
+        const thread = (current ??= start());
         const id = (lastId += 1);
-        waiting.set(id, { resolve, reject });
-        current.ref();
-        current.postMessage({ id, sql, parameters });
+        thread.waiting.set(id, { resolve, reject });
+        thread.worker.ref();
+        thread.worker.postMessage({ id, sql, parameters });
       }),
     /** Stops the thread once the statements sent have finished (a write in flight is not cut short). */
-    async close() {
-      if (waiting.size > 0) await new Promise<void>((resolve) => (drained = resolve));
-      const current = thread;
-      thread = undefined;
-      await current?.terminate();
+    close() {
+      draining ??= (async () => {
+        if (current && current.waiting.size > 0) await new Promise<void>((resolve) => (drained = resolve));
+        const thread = current;
+        current = undefined;
+        await thread?.worker.terminate();
+      })();
+      return draining;
     },
   };
 }

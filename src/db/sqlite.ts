@@ -73,11 +73,12 @@ function rowReaderFor(statement: BetterSqlite3.Statement): RowReader {
   return (parameters) => (statement.all(...parameters) as unknown[][]).map(toObject);
 }
 
-/** A statement that opens a transaction. */
+/** A statement that opens a transaction, and one that rolls it back (not `rollback to` a savepoint). */
 const BEGINS = /^\s*begin\b/i;
+const ROLLS_BACK = /^\s*rollback\b(?!\s+to\b)/i;
 
-/** How long a transaction waits for the write thread to finish what it is running. */
-const WRITE_LOCK_TIMEOUT_MS = 10_000;
+/** How long a transaction waits for the database's write lock (SQLite's busy timeout elsewhere). */
+const BUSY_TIMEOUT_MS = 5_000;
 
 /** Our SQLite writers in this process, as the shared write lock names them (see sqlite-thread.ts). */
 const LOCK_FREE = 0;
@@ -102,10 +103,12 @@ class WriterConnection implements DatabaseConnection {
  * thread, off the event loop, where those that arrive together share a commit (sqlite-thread.ts). A
  * transaction runs on the main thread's write connection, each statement at once, as better-sqlite3 runs
  * them: were each statement a round trip to the thread, the transaction would hold SQLite's write lock for
- * that many turns of a busy event loop. The two take turns through a lock in shared memory: a transaction
- * waits (the event loop stopped, as a statement on the main thread stops it) while the thread finishes what
- * it is running, and the thread waits while a transaction is open. One transaction at a time: the others
- * wait for it to end. Transactions take SQLite's write lock up front (BEGIN IMMEDIATE).
+ * that many turns of a busy event loop. The two take turns through a lock in shared memory, which a
+ * transaction waits for without stopping the event loop, from its BEGIN until Kysely releases its
+ * connection; the thread waits while a transaction holds it. One transaction at a time: the others wait for
+ * it. Transactions take SQLite's write lock up front (BEGIN IMMEDIATE); while another process holds that, the
+ * BEGIN is tried again after a pause, the event loop free meanwhile, rather than in SQLite's busy handler,
+ * which sleeps.
  */
 class WritersDriver implements Driver {
   private open: { holder: WriterConnection; ended: Promise<void>; end(): void } | undefined;
@@ -124,24 +127,42 @@ class WritersDriver implements Driver {
   }
 
   async execute<Row>(connection: WriterConnection, query: CompiledQuery): Promise<QueryResult<Row>> {
-    if (this.open?.holder !== connection) {
-      if (!BEGINS.test(query.sql)) return this.onThread(query);
-      while (this.open) await this.open.ended;
-      let end = () => {};
-      const ended = new Promise<void>((resolve) => (end = resolve));
-      this.open = { holder: connection, ended, end };
-      try {
-        this.takeWriteLock();
-      } catch (error) {
-        this.endTransaction();
-        throw error;
-      }
+    if (this.open?.holder === connection) {
+      if (this.writer.inTransaction) return this.here(query);
+      // SQLite rolled the transaction back itself (a full disk, an I/O error) after a statement whose error
+      // the caller has: rolling back is done, and nothing more may run (or commit) as if it were still open.
+      if (ROLLS_BACK.test(query.sql)) return { rows: [] };
+      throw Object.assign(new Error('The transaction was rolled back after an earlier error.'), {
+        code: 'SQLITE_ABORT',
+      });
     }
+    if (!BEGINS.test(query.sql)) return this.onThread(query);
+    while (this.open) await this.open.ended;
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.open = { holder: connection, ended, end };
     try {
-      return this.here(query);
-    } finally {
-      // Whichever statement ended it: a COMMIT, a ROLLBACK, a failed BEGIN, an error that rolled it back.
-      if (!this.writer.inTransaction) this.endTransaction();
+      return await this.begin<Row>(query);
+    } catch (error) {
+      // A BEGIN that failed opened nothing; Kysely does not release the connection for it.
+      this.endTransaction();
+      throw error;
+    }
+  }
+
+  /** BEGIN, once this process's write thread and every other process have let go of the database. */
+  private async begin<Row>(query: CompiledQuery): Promise<QueryResult<Row>> {
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+      await this.takeWriteLock(deadline);
+      try {
+        return this.here(query);
+      } catch (error) {
+        const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
+        if (!busy || performance.now() + pause > deadline) throw error;
+      }
+      this.releaseWriteLock();
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 
@@ -162,30 +183,51 @@ class WritersDriver implements Driver {
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }
 
-  private takeWriteLock(): void {
-    const deadline = performance.now() + WRITE_LOCK_TIMEOUT_MS;
-    while (Atomics.compareExchange(this.writeLock, 0, LOCK_FREE, LOCK_MAIN) !== LOCK_FREE) {
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        throw Object.assign(new Error('the SQLite write thread did not let go of the database'), {
-          code: 'SQLITE_BUSY',
-        });
+  /** Takes the lock from the write thread, asking it to wait while this waits its turn (see sqlite-thread.ts). */
+  private async takeWriteLock(deadline: number): Promise<void> {
+    Atomics.store(this.writeLock, 1, 1);
+    try {
+      while (Atomics.compareExchange(this.writeLock, 0, LOCK_FREE, LOCK_MAIN) !== LOCK_FREE) {
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          throw Object.assign(new Error('the SQLite write thread did not let go of the database'), {
+            code: 'SQLITE_BUSY',
+          });
+        }
+        const { async, value } = Atomics.waitAsync(this.writeLock, 0, LOCK_THREAD, left);
+        if (async) await value;
       }
-      Atomics.wait(this.writeLock, 0, LOCK_THREAD, left);
+    } finally {
+      Atomics.store(this.writeLock, 1, 0);
+      Atomics.notify(this.writeLock, 1);
+    }
+  }
+
+  private releaseWriteLock(): void {
+    if (Atomics.compareExchange(this.writeLock, 0, LOCK_MAIN, LOCK_FREE) === LOCK_MAIN) {
+      Atomics.notify(this.writeLock, 0);
     }
   }
 
   private endTransaction(): void {
-    if (!this.open) return;
-    if (Atomics.load(this.writeLock, 0) === LOCK_MAIN) {
-      Atomics.store(this.writeLock, 0, LOCK_FREE);
-      Atomics.notify(this.writeLock, 0);
-    }
-    this.open.end();
+    this.releaseWriteLock();
+    this.open?.end();
     this.open = undefined;
   }
 
-  async releaseConnection(): Promise<void> {}
+  /**
+   * The end of a transaction (or of `db.connection()`): the connection gives up the main thread's writer. A
+   * transaction still open then (a COMMIT or ROLLBACK that failed) is rolled back, so that it cannot hold
+   * the database.
+   */
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (this.open?.holder !== connection) return;
+    try {
+      if (this.writer.inTransaction) this.writer.exec('rollback');
+    } finally {
+      this.endTransaction();
+    }
+  }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
@@ -195,8 +237,9 @@ class WritersDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('commit'));
   }
 
+  /** Nothing to do when SQLite has rolled the transaction back itself (a full disk, an I/O error). */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    if (this.writer.inTransaction) await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
   async destroy(): Promise<void> {
@@ -257,7 +300,9 @@ export function createSqliteDatabase(file: string, synchronous: SqliteSynchronou
   // Opened first: it creates the file, in WAL mode, before the read-only connections open it.
   const writer = new BetterSqlite3(file);
   configure(writer, writePragmas);
-  const writeLock = new Int32Array(new SharedArrayBuffer(4));
+  // Past the start, its transactions wait for other processes' write locks themselves (WritersDriver.begin).
+  writer.exec('pragma busy_timeout = 0');
+  const writeLock = new Int32Array(new SharedArrayBuffer(8));
   const writeThread = sqliteThread(file, {
     readonly: false,
     pragmas: writePragmas,
