@@ -221,7 +221,15 @@ describe('configuration', () => {
 
 describe('what a database error means', () => {
   test('a database that cannot be reached or is busy is unavailable, with a delay to retry after', () => {
-    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'SQLITE_BUSY', '57P01', '53300', '08006']) {
+    for (const code of [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'SQLITE_BUSY',
+      'SQLITE_BUSY_SNAPSHOT',
+      '57P01',
+      '53300',
+      '08006',
+    ]) {
       const outcome = outcomeOf(Object.assign(new Error('x'), { code }));
       assert.equal(outcome?.outcome, 'unavailable', code);
       assert.equal(outcome?.retryAfterSeconds, 5);

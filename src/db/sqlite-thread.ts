@@ -161,14 +161,24 @@ export function sqliteThread(file: string, options: SqliteThreadOptions): Sqlite
         if (started === current) drained?.();
       }
     });
-    // An error ends the thread: it is reported, then 'exit' follows, which fails what it held.
-    worker.on('error', (error) => console.error('[db] the SQLite thread failed:', error));
+    // An error ends the thread: it is reported, then 'exit' follows, which fails what it held with it (its
+    // code kept: a database busy at the thread's start is a 503 like any other).
+    let failure: (Error & { code?: string }) | undefined;
+    worker.on('error', (error) => {
+      failure = error;
+      console.error('[db] the SQLite thread failed:', error);
+    });
     worker.on('exit', (code) => {
       if (current === started) current = undefined;
       // A thread that died holding the write lock must not keep it (only this thread can hold it as 1:
-      // its successor starts after this exit).
-      if (options.writeLock) Atomics.compareExchange(options.writeLock, 0, 1, 0);
-      const error = new Error(`the SQLite thread exited (code ${code})`);
+      // its successor starts after this exit), and a transaction waiting for it goes on.
+      if (options.writeLock && Atomics.compareExchange(options.writeLock, 0, 1, 0) === 1) {
+        Atomics.notify(options.writeLock, 0);
+      }
+      const error = Object.assign(new Error(`the SQLite thread exited (code ${code})`), {
+        cause: failure,
+        code: failure?.code,
+      });
       for (const { reject } of started.waiting.values()) reject(error);
       started.waiting.clear();
       drained?.();

@@ -73,9 +73,12 @@ function rowReaderFor(statement: BetterSqlite3.Statement): RowReader {
   return (parameters) => (statement.all(...parameters) as unknown[][]).map(toObject);
 }
 
-/** A statement that opens a transaction, and one that rolls it back (not `rollback to` a savepoint). */
+/** A statement that opens a transaction, and one that rolls it (or to a savepoint in it) back. */
 const BEGINS = /^\s*begin\b/i;
-const ROLLS_BACK = /^\s*rollback\b(?!\s+to\b)/i;
+const ROLLS_BACK = /^\s*rollback\b/i;
+
+/** The database stayed locked for too long: a 503 the client may retry (src/db/errors.ts). */
+const busy = (message: string) => Object.assign(new Error(message), { code: 'SQLITE_BUSY' });
 
 /** How long a transaction waits for the database's write lock (SQLite's busy timeout elsewhere). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -137,22 +140,32 @@ class WritersDriver implements Driver {
       });
     }
     if (!BEGINS.test(query.sql)) return this.onThread(query);
-    while (this.open) await this.open.ended;
+    // One wait in all, for the transactions before this one as for other processes: then 503.
+    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+    while (this.open) {
+      const left = deadline - performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        this.open.ended.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(resolve, Math.max(0, left), true))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) throw busy('the transactions before this one did not end in time');
+    }
     let end = () => {};
     const ended = new Promise<void>((resolve) => (end = resolve));
     this.open = { holder: connection, ended, end };
     try {
-      return await this.begin<Row>(query);
+      return await this.begin<Row>(query, deadline);
     } catch (error) {
-      // A BEGIN that failed opened nothing; Kysely does not release the connection for it.
+      // A BEGIN that failed opened nothing (Kysely's release of the connection then finds it no holder).
       this.endTransaction();
       throw error;
     }
   }
 
   /** BEGIN, once this process's write thread and every other process have let go of the database. */
-  private async begin<Row>(query: CompiledQuery): Promise<QueryResult<Row>> {
-    const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  private async begin<Row>(query: CompiledQuery, deadline: number): Promise<QueryResult<Row>> {
     for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
       await this.takeWriteLock(deadline);
       try {
@@ -189,11 +202,7 @@ class WritersDriver implements Driver {
     try {
       while (Atomics.compareExchange(this.writeLock, 0, LOCK_FREE, LOCK_MAIN) !== LOCK_FREE) {
         const left = deadline - performance.now();
-        if (left <= 0) {
-          throw Object.assign(new Error('the SQLite write thread did not let go of the database'), {
-            code: 'SQLITE_BUSY',
-          });
-        }
+        if (left <= 0) throw busy('the SQLite write thread did not let go of the database');
         const { async, value } = Atomics.waitAsync(this.writeLock, 0, LOCK_THREAD, left);
         if (async) await value;
       }
