@@ -86,6 +86,49 @@ describe('SQLite threads', async () => {
     assertLoopFree('write thread', timing);
   });
 
+  test('a transaction waits for another writer (as another process is) with the event loop free, then goes on', async () => {
+    const other = new Database(file);
+    keptUntilExit.push(other);
+    other.exec('begin immediate');
+    const holding = setTimeout(() => other.exec('commit'), 300);
+    let written = false;
+    let timing: Awaited<ReturnType<typeof timersDuring>>;
+    try {
+      timing = await timersDuring(() =>
+        opened.db.transaction().execute(async (trx) => {
+          await trx.insertInto('idempotency_keys').values(key('after-the-other')).execute();
+          written = true;
+        }),
+      );
+    } finally {
+      clearTimeout(holding);
+      if (other.inTransaction) other.exec('commit');
+    }
+    console.info(
+      `[writers] waited ${timing.took.toFixed(0)} ms for another process; longest gap between 5 ms timers ` +
+        `${timing.longestGap.toFixed(1)} ms`,
+    );
+    assert.ok(written);
+    assert.ok(timing.took >= 250, `the transaction did not wait for the other process (${timing.took} ms)`);
+    assert.ok(timing.longestGap < 100, `a timer waited ${timing.longestGap.toFixed(0)} ms`);
+    await opened.db.deleteFrom('idempotency_keys').execute();
+  });
+
+  test('a transaction behind one that does not end gets SQLITE_BUSY (a 503) in 5 s, not a wait without end', async () => {
+    let finish = () => {};
+    const first = opened.db.transaction().execute(() => new Promise<void>((resolve) => (finish = resolve)));
+    const started = performance.now();
+    await assert.rejects(
+      opened.db.transaction().execute(async () => undefined),
+      (error: Error & { code?: string }) => error.code === 'SQLITE_BUSY',
+    );
+    const waited = performance.now() - started;
+    finish();
+    await first;
+    console.info(`[writers] the second transaction gave up after ${waited.toFixed(0)} ms`);
+    assert.ok(waited >= 4_900 && waited < 6_000, `it gave up after ${waited.toFixed(0)} ms`);
+  });
+
   test('a transaction does not wait for a busy event loop between its statements', async () => {
     // The event loop busy as under load: one task after another, 5 ms each, until the transaction is done.
     let busy = true;
