@@ -195,9 +195,15 @@ export function sqliteThread(file: string, options: SqliteThreadOptions): Sqlite
         }
         const thread = (current ??= start());
         const id = (lastId += 1);
+        try {
+          // Throws for a parameter that cannot be copied to the thread: then nothing waits for an answer.
+          thread.worker.postMessage({ id, sql, parameters });
+        } catch (error) {
+          reject(error);
+          return;
+        }
         thread.waiting.set(id, { resolve, reject });
         thread.worker.ref();
-        thread.worker.postMessage({ id, sql, parameters });
       }),
     /** Stops the thread once the statements sent have finished (a write in flight is not cut short). */
     close() {
