@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import workerThreads from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/db/database';
-import { isUniqueViolation } from '../src/db/errors';
+import { isUniqueViolation, outcomeOf } from '../src/db/errors';
+import { sqliteThread } from '../src/db/sqlite-thread';
 
 /**
  * SQLite's writes and long reads (a search's statements) run on worker threads, each with its own
@@ -41,6 +43,17 @@ describe('SQLite threads', async () => {
     total: number;
   }>`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${3_000_000})
     select count(*) as total from n`;
+  /** Inserts the idempotency key `name`: on the write thread, or in `db` when that is a transaction. */
+  const insertKey = (name: string, db: typeof opened.db = opened.db) =>
+    db.insertInto('idempotency_keys').values(key(name)).execute();
+  /**
+   * Sends the long statement to the write thread, then `writes`: sent while the thread runs it, they queue up
+   * behind it and reach the thread together. Their promises, in order, after the long statement's.
+   */
+  const queuedBehindLongStatement = (writes: () => Promise<unknown>[], db = opened.db) => [
+    counting.execute(db),
+    ...writes(),
+  ];
 
   /** The longest gap between 5 ms timers while `work` runs, and how long it took. */
   async function timersDuring(work: () => Promise<unknown>) {
@@ -72,6 +85,36 @@ describe('SQLite threads', async () => {
     );
   }
 
+  /** Waits, a millisecond at a time, until `condition` holds: 2 s at most, then fails with `what`. */
+  async function until(what: string, condition: () => boolean) {
+    const deadline = performance.now() + 2_000;
+    while (!condition()) {
+      assert.ok(performance.now() < deadline, `${what}: not within 2 s`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /**
+   * `promise`, or a failure naming `what` if it has not settled in 2 s: a wait without end fails here. (A wait
+   * that is only a promise, Atomics.waitAsync's, does not keep the process alive: this timer does, so that
+   * the failure is this one.)
+   */
+  async function inTime<T>(what: string, promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not within 2 s`)), 2_000);
+    });
+    try {
+      return await Promise.race([promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Who holds the write lock ([0] of it), as src/db/sqlite.ts names them. */
+  const LOCK_THREAD = 1;
+  const LOCK_MAIN = 2;
+
   test('a long read does not hold the event loop', async () => {
     let rows: { total: number }[] = [];
     const timing = await timersDuring(async () => (rows = await longRead(counting)));
@@ -96,7 +139,7 @@ describe('SQLite threads', async () => {
     try {
       timing = await timersDuring(() =>
         opened.db.transaction().execute(async (trx) => {
-          await trx.insertInto('idempotency_keys').values(key('after-the-other')).execute();
+          await insertKey('after-the-other', trx);
           written = true;
         }),
       );
@@ -192,18 +235,15 @@ describe('SQLite threads', async () => {
     keptUntilExit.push(observer);
     /** The frames the write-ahead log holds: every commit appends the pages it changed. */
     const framesInLog = () => (observer.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
-    await opened.db.insertInto('idempotency_keys').values(key('taken')).execute();
+    await insertKey('taken');
     // An empty log: what it holds afterwards is what these writes appended.
     assert.equal((observer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy, 0);
     // While the thread runs a long statement, 40 inserts queue up behind it, one of them refused.
-    const busy = counting.execute(opened.db);
-    const inserts = Array.from({ length: 40 }, (_, index) =>
-      opened.db
-        .insertInto('idempotency_keys')
-        .values(key(index === 17 ? 'taken' : `together-${index}`))
-        .execute(),
+    const outcomes = await Promise.allSettled(
+      queuedBehindLongStatement(() =>
+        Array.from({ length: 40 }, (_, index) => insertKey(index === 17 ? 'taken' : `together-${index}`)),
+      ),
     );
-    const outcomes = await Promise.allSettled([busy, ...inserts]);
     const frames = framesInLog();
     console.info(`[write thread] 40 inserts queued together appended ${frames} frames to the log`);
     const refused = outcomes.flatMap((outcome, index) => (outcome.status === 'rejected' ? [index] : []));
@@ -221,28 +261,19 @@ describe('SQLite threads', async () => {
   });
 
   test('a transaction takes in no write sent on its own, before it or while it is open: those stay when it rolls back', async () => {
-    const busy = counting.execute(opened.db);
-    const inserts = Array.from({ length: 40 }, (_, index) =>
-      opened.db
-        .insertInto('idempotency_keys')
-        .values(key(`before-${index}`))
-        .execute(),
+    const before = queuedBehindLongStatement(() =>
+      Array.from({ length: 40 }, (_, index) => insertKey(`before-${index}`)),
     );
     let during: Promise<unknown>[] = [];
     const rolledBack = opened.db.transaction().execute(async (trx) => {
-      await trx.insertInto('idempotency_keys').values(key('in-transaction')).execute();
+      await insertKey('in-transaction', trx);
       // Others write while the transaction waits for something else.
-      during = Array.from({ length: 10 }, (_, index) =>
-        opened.db
-          .insertInto('idempotency_keys')
-          .values(key(`during-${index}`))
-          .execute(),
-      );
+      during = Array.from({ length: 10 }, (_, index) => insertKey(`during-${index}`));
       await new Promise((resolve) => setTimeout(resolve, 20));
       throw new Error('rolled back on purpose');
     });
     await assert.rejects(rolledBack, /rolled back on purpose/);
-    await Promise.all([busy, ...inserts, ...during]);
+    await Promise.all([...before, ...during]);
     const kept = await opened.db.selectFrom('idempotency_keys').select('key').execute();
     assert.equal(kept.filter(({ key }) => key.startsWith('before-')).length, 40);
     assert.equal(kept.filter(({ key }) => key.startsWith('during-')).length, 10);
@@ -265,13 +296,13 @@ describe('SQLite threads', async () => {
         .sort();
 
     // On the write thread, in a group: every member rolled back is told the cause, not a savepoint error.
-    const busy = counting.execute(opened.db);
-    const group = [
-      opened.db.insertInto('idempotency_keys').values(key('group-0')).execute(),
-      sql`insert into rolls_back values (1)`.execute(opened.db),
-      opened.db.insertInto('idempotency_keys').values(key('group-1')).execute(),
-    ];
-    const grouped = await Promise.allSettled([busy, ...group]);
+    const grouped = await Promise.allSettled(
+      queuedBehindLongStatement(() => [
+        insertKey('group-0'),
+        sql`insert into rolls_back values (1)`.execute(opened.db),
+        insertKey('group-1'),
+      ]),
+    );
     for (const outcome of grouped) {
       if (outcome.status === 'rejected') assert.ok(byTrigger(outcome.reason), String(outcome.reason));
     }
@@ -286,26 +317,20 @@ describe('SQLite threads', async () => {
     // In a transaction on the main thread, while writes on their own queue on the thread: the transaction
     // fails with the cause, a statement it runs after catching that fails too, nothing of it is committed,
     // and the queued writes are.
-    const busyAgain = counting.execute(opened.db);
-    const queued = Array.from({ length: 5 }, (_, index) =>
-      opened.db
-        .insertInto('idempotency_keys')
-        .values(key(`queued-${index}`))
-        .execute(),
+    const queued = queuedBehindLongStatement(() =>
+      Array.from({ length: 5 }, (_, index) => insertKey(`queued-${index}`)),
     );
     let afterwards: unknown;
     const transaction = opened.db.transaction().execute(async (trx) => {
-      await trx.insertInto('idempotency_keys').values(key('transaction-0')).execute();
+      await insertKey('transaction-0', trx);
       await sql`insert into rolls_back values (1)`.execute(trx).catch(() => undefined);
-      afterwards = await trx
-        .insertInto('idempotency_keys')
-        .values(key('transaction-1'))
-        .execute()
-        .catch((error: Error & { code?: string }) => error.code);
+      afterwards = await insertKey('transaction-1', trx).catch(
+        (error: Error & { code?: string }) => error.code,
+      );
     });
     // Its COMMIT finds nothing to commit: it fails rather than report the writes as committed.
     await assert.rejects(transaction, (error: Error & { code?: string }) => error.code === 'SQLITE_ABORT');
-    await Promise.all([busyAgain, ...queued]);
+    await Promise.all(queued);
     assert.equal(afterwards, 'SQLITE_ABORT');
     assert.deepEqual(await keys('transaction-'), []);
     assert.deepEqual(await keys('queued-'), ['queued-0', 'queued-1', 'queued-2', 'queued-3', 'queued-4']);
@@ -390,6 +415,110 @@ describe('SQLite threads', async () => {
     assert.deepEqual(
       answers.map(([row]) => row?.value),
       Array.from({ length: 50 }, (_, index) => index),
+    );
+  });
+
+  // A thread's end, at its start or in the middle of a statement. What goes wrong there is most often a wait
+  // without end: every wait in these tests is bounded (until, inTime).
+
+  test('a thread that fails at its start fails the statements sent to it with its code (busy: a 503), leaves the write lock to its holder, and the next statement starts another', async (t) => {
+    // Another process holds the database (a rollback journal, its exclusive lock): the new thread's switch
+    // to WAL cannot read it. With busy_timeout 0, the SQLITE_BUSY of a thread that waited its 5 s, at once.
+    const lockedFile = path.join(directory, 'locked.db');
+    const other = new Database(lockedFile);
+    keptUntilExit.push(other);
+    other.exec('create table t (x); begin exclusive');
+    const reported = t.mock.method(console, 'error', () => undefined);
+    // A transaction on the main thread holds the write lock meanwhile: the thread never had it, so its end
+    // must not free it.
+    const writeLock = new Int32Array(new SharedArrayBuffer(8));
+    Atomics.store(writeLock, 0, LOCK_MAIN);
+    const thread = sqliteThread(lockedFile, {
+      readonly: false,
+      pragmas: ['busy_timeout = 0', 'journal_mode = WAL'],
+      groupCommit: true,
+      writeLock,
+    });
+    t.after(() => inTime('closing the thread', thread.close()));
+    const outcomes = await inTime(
+      'the statements sent to the failed thread',
+      Promise.allSettled([
+        thread.run('insert into t values (1)', []),
+        thread.run('select count(*) as n from t', []),
+      ]),
+    );
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'rejected');
+      const error = (outcome as PromiseRejectedResult).reason as Error & { code?: string };
+      assert.match(error.message, /the SQLite thread exited/);
+      assert.equal(error.code, 'SQLITE_BUSY');
+      assert.equal(outcomeOf(error)?.outcome, 'unavailable');
+    }
+    assert.equal(reported.mock.callCount(), 1, 'the failure is reported once');
+    assert.equal(Atomics.load(writeLock, 0), LOCK_MAIN, "the thread's end took the main thread's write lock");
+
+    // Once the others let go, the next statement starts a new thread, which runs it.
+    other.exec('commit');
+    Atomics.store(writeLock, 0, 0);
+    const { rows } = await inTime('the next statement', thread.run('select count(*) as n from t', []));
+    assert.deepEqual(rows, [{ n: 0 }]);
+  });
+
+  test('a parameter that cannot be sent to the thread fails its statement alone, and the thread still closes', async () => {
+    const thread = sqliteThread(path.join(directory, 'uncloneable.db'), {
+      readonly: false,
+      pragmas: [],
+      groupCommit: false,
+    });
+    await thread.run('create table t (x)', []);
+    await assert.rejects(thread.run('insert into t values (?)', [() => 1]), { name: 'DataCloneError' });
+    const { rows } = await thread.run('select count(*) as n from t', []);
+    assert.deepEqual(rows, [{ n: 0 }]);
+    // Nothing is left waiting for an answer that will never come: closing does not wait for it.
+    await inTime('closing the thread', thread.close());
+  });
+
+  test('a write thread ended mid-statement fails what it held; a transaction waiting for the write lock goes on, and the next write starts another thread', async (t) => {
+    // The threads the code starts, recorded (sqlite-thread.ts takes Worker from node:worker_threads for
+    // each): the test ends one as a fatal error in it would. A database of its own, so that its write
+    // thread starts while they are recorded.
+    const started = t.mock.method(workerThreads, 'Worker');
+    const ended = await openDatabase({
+      kind: 'sqlite',
+      file: path.join(directory, 'ended.db'),
+      synchronous: 'normal',
+    });
+    t.after(() => inTime('closing the database', ended.destroy()));
+    const held = queuedBehindLongStatement(
+      () => Array.from({ length: 5 }, (_, index) => insertKey(`held-${index}`, ended.db)),
+      ended.db,
+    );
+    // Its migrations ran in a transaction on the main thread: these writes start the write thread.
+    await until('the write thread starts', () => started.mock.callCount() > 0);
+    const { result: writeThread, arguments: startedWith } = started.mock.calls.at(-1)!;
+    const writeLock = (startedWith[1]?.workerData as { writeLock: Int32Array }).writeLock;
+    await until('the thread takes the write lock', () => Atomics.load(writeLock, 0) === LOCK_THREAD);
+    const transaction = ended.db.transaction().execute((trx) => insertKey('in-transaction', trx));
+    await until('the transaction waits for the lock', () => Atomics.load(writeLock, 1) === 1);
+
+    await writeThread!.terminate();
+    const outcomes = await inTime('the statements the thread held', Promise.allSettled(held));
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'rejected');
+      assert.match((outcome as PromiseRejectedResult).reason.message, /the SQLite thread exited \(code 1\)/);
+    }
+    // Woken by the thread's end, not by its 5 s deadline (SQLITE_BUSY then).
+    await inTime('the transaction waiting for the write lock', transaction);
+
+    // The next write on its own starts a new thread. Of the ended one's group, cut short before its
+    // commit, nothing was written.
+    const threads = started.mock.callCount();
+    await inTime('the next write', insertKey('after-the-end', ended.db));
+    assert.equal(started.mock.callCount(), threads + 1);
+    const kept = await ended.db.selectFrom('idempotency_keys').select('key').orderBy('key').execute();
+    assert.deepEqual(
+      kept.map(({ key }) => key),
+      ['after-the-end', 'in-transaction'],
     );
   });
 });
