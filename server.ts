@@ -116,6 +116,14 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   if (pending && !pending.headersSent && error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return refuse(pending, { status: 408, detail: 'The request took too long to arrive.' });
   }
+  if (pending && socket.writable && error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
+    // What follows a request on its connection is not one (a stray byte after a body whose Content-Length
+    // counted characters, say). The request in hand may have written already: its answer is sent, and
+    // then the connection closes, as nothing more can be read from it.
+    if (!pending.headersSent) pending.shouldKeepAlive = false;
+    else pending.once('finish', () => socket.destroySoon());
+    return;
+  }
   if (!socket.writable || pending) {
     socket.destroy();
     return;
@@ -154,6 +162,8 @@ async function serve(config: Config): Promise<void> {
       keepAliveTimeout: settings.keepAliveTimeoutMs,
       // How often Node checks for requests past their timeouts (default 30 s, which would double them).
       connectionsCheckingInterval: 1000,
+      // Checked by prepareRequest, so that the 400 is a problem answer like any other.
+      requireHostHeader: false,
     },
     (request: IncomingMessage, response: ServerResponse) => {
       const prepared = prepareRequest(request, config.trustedProxies);
@@ -180,6 +190,16 @@ async function serve(config: Config): Promise<void> {
     },
   );
   server.on('clientError', answerClientError);
+  // An Expect other than 100-continue: refused by prepareRequest (417) with the server's own headers.
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
+    server.emit('request', request, response),
+  );
+  // Next.js adds an 'upgrade' listener at its first request (for its development server's hot reload); with
+  // one, a request that asks to upgrade (curl --http2's h2c, a WebSocket) is closed without an answer. This
+  // server upgrades nothing, and without the listener Node.js answers such a request as any other.
+  server.on('newListener', (event) => {
+    if (event === 'upgrade') queueMicrotask(() => server.removeAllListeners('upgrade'));
+  });
   server.on('connect', (_request: IncomingMessage, socket: Socket) =>
     answerClientError(Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD' }), socket),
   );

@@ -88,6 +88,62 @@ test.describe('the production server', () => {
     }
   });
 
+  test('a request is answered when what follows it is not one; Upgrade is ignored; Host and Expect are checked', async () => {
+    const server = await startServer({ DATABASE_URL: database.url, API_TOKEN: TOKEN });
+    try {
+      const status = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+      const post = JSON.stringify({ title: 'Stray', body: 'A byte follows this body.' });
+      const answers = {
+        // A byte past the body (a Content-Length that counted characters, say): the write is answered.
+        strayByte: await raw(
+          server,
+          `POST /api/posts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${post.length}\r\n\r\n${post}X`,
+        ),
+        notARequest: await raw(server, 'GET /api/hello HTTP/1.1\r\nHost: x\r\n\r\nBOGUS\r\n\r\n'),
+        // curl --http2 on http:// asks for h2c on every request; a server may answer over HTTP/1.1.
+        h2c: await raw(
+          server,
+          'GET /api/hello HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+            'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+        ),
+        websocket: await raw(
+          server,
+          'GET /api/hello HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+        noHost: await raw(server, 'GET /api/hello HTTP/1.1\r\n\r\n'),
+        twoHosts: await raw(server, 'GET /api/hello HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n'),
+        badHost: await raw(server, 'GET /api/hello HTTP/1.1\r\nHost: a b\r\n\r\n'),
+        expectation: await raw(server, 'GET /api/hello HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n'),
+        // HTTP/1.0 has no Host to require; an IPv6 literal with a port is a host.
+        http10: await raw(server, 'GET /api/hello HTTP/1.0\r\n\r\n'),
+        ipv6Host: await raw(server, 'GET /api/hello HTTP/1.1\r\nHost: [::1]:80\r\nConnection: close\r\n\r\n'),
+      };
+      expect(status(answers.strayByte), answers.strayByte).toBe(201);
+      expect(answers.strayByte).toMatch(/\r\nConnection: close\r\n/i);
+      const created = /"id":(\d+)/.exec(answers.strayByte)?.[1];
+      expect((await fetch(`${server.url}/api/posts/${created}`)).status).toBe(200);
+      expect(status(answers.notARequest), answers.notARequest).toBe(200);
+      expect(answers.notARequest).toMatch(/\r\nConnection: close\r\n/i);
+      for (const name of ['notARequest', 'h2c', 'websocket', 'http10', 'ipv6Host'] as const) {
+        expect(status(answers[name]), `${name}: ${answers[name]}`).toBe(200);
+        expect(answers[name], name).toContain('{"message":"Hello, world!"}');
+      }
+      for (const name of ['noHost', 'twoHosts', 'badHost'] as const) {
+        expect(status(answers[name]), `${name}: ${answers[name]}`).toBe(400);
+      }
+      expect(status(answers.expectation), answers.expectation).toBe(417);
+      for (const name of ['noHost', 'twoHosts', 'badHost', 'expectation'] as const) {
+        expect(answers[name], name).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
+        expect(answers[name], name).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+        expect(answers[name], name).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+      }
+    } finally {
+      await server.stop('SIGTERM');
+    }
+  });
+
   test('every answer has a request id, logged on one line with method, path, status and duration', async () => {
     const server = await startServer({ DATABASE_URL: database.url, LOG_FORMAT: 'json' });
     try {

@@ -5,10 +5,13 @@ import { prepareRequest, UNROUTABLE_METHOD_HEADER } from '../src/server/requests
 
 /** A request as Node's parser hands it over, from a peer at `peer`. */
 function incoming(method: string, url: string, headers: Record<string, string> = {}, peer = '203.0.113.9') {
+  const sent = { host: 'x', ...headers };
   return {
     method,
     url,
-    headers: { ...headers },
+    httpVersion: '1.1',
+    headers: sent,
+    rawHeaders: Object.entries(sent).flat(),
     socket: { remoteAddress: peer },
   } as unknown as IncomingMessage;
 }
@@ -68,6 +71,26 @@ describe('prepareRequest', () => {
     }
     // The query is Next.js's to read leniently, as browsers write it.
     assert.equal(prepareRequest(incoming('GET', '/api/posts?q=100%'), 0).refusal, undefined);
+  });
+
+  test('Host: one, a host and optional port (RFC 9112 §3.2), and no expectation but 100-continue', () => {
+    const status = (request: IncomingMessage) => prepareRequest(request, 0).refusal?.status;
+    for (const host of ['example.com', 'example.com:8080', '203.0.113.9:80', '[2001:db8::1]:443', '']) {
+      assert.equal(status(incoming('GET', '/', { host })), undefined, host);
+    }
+    for (const host of ['a b', 'a/b', 'example.com:80x', '[::1']) {
+      assert.equal(status(incoming('GET', '/', { host })), 400, host);
+    }
+    const twice = incoming('GET', '/');
+    twice.rawHeaders.push('HOST', 'y');
+    assert.equal(status(twice), 400);
+    const none = incoming('GET', '/');
+    none.rawHeaders.length = 0;
+    assert.equal(status(none), 400);
+    none.httpVersion = '1.0';
+    assert.equal(status(none), undefined, 'HTTP/1.0 has no Host to require');
+    assert.equal(status(incoming('PUT', '/', { expect: '100-Continue' })), undefined);
+    assert.equal(status(incoming('PUT', '/', { expect: '200-ok' })), 417);
   });
 });
 

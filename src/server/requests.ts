@@ -37,6 +37,7 @@ export interface Refusal {
  * - the client address: the connection's peer is appended to X-Forwarded-For, as a proxy would, so that
  *   TRUSTED_PROXIES counts real hops and a client's own X-Forwarded-For entries are only ever to its left;
  * - the request id: a trusted proxy's X-Request-Id, else a new one;
+ * - the Host header (RFC 9112 §3.2) and an Expect other than 100-continue (417);
  * - a method Next.js cannot route goes on as OPTIONS, with its name in a header for the route's 405.
  * Returns the refusal to answer with, or the request id and whether Next.js will route it to the API.
  */
@@ -53,6 +54,16 @@ export function prepareRequest(
   const peer = request.socket.remoteAddress ?? 'unknown';
   headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
   if (trustedProxies === 0) for (const name of FORWARDING_HEADERS) delete headers[name];
+
+  const hostRefusal = refusedHost(request);
+  if (hostRefusal) return { requestId, refusal: hostRefusal };
+  const expectation = headers.expect;
+  if (expectation !== undefined && !CONTINUE.test(expectation)) {
+    return {
+      requestId,
+      refusal: { status: 417, detail: 'This server meets no expectation but 100-continue.' },
+    };
+  }
 
   delete headers[UNROUTABLE_METHOD_HEADER];
   const method = request.method ?? 'GET';
@@ -114,6 +125,29 @@ export function prepareRequest(
     if (refusal) return { requestId, refusal };
   }
   return { requestId, api };
+}
+
+/** Node.js's own test for `Expect: 100-continue`, which it answers itself; any other expectation is refused. */
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+/** RFC 9112 §3.2's Host: a host name, an IPv4 address or a bracketed IPv6 literal, and an optional port. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?$/;
+
+/** RFC 9112 §3.2: a 400 for an HTTP/1.1 request without Host, with two, or with one that is not a host. */
+function refusedHost(request: IncomingMessage): Refusal | undefined {
+  let count = 0;
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    if (request.rawHeaders[index]!.length === 4 && request.rawHeaders[index]!.toLowerCase() === 'host')
+      count += 1;
+  }
+  if (count > 1) return { status: 400, detail: 'The request has more than one Host header.' };
+  if (count === 0) {
+    return request.httpVersion === '1.1'
+      ? { status: 400, detail: 'An HTTP/1.1 request needs a Host header.' }
+      : undefined;
+  }
+  return HOST.test(request.headers.host ?? '')
+    ? undefined
+    : { status: 400, detail: 'The Host header is not a host name or address with an optional port.' };
 }
 
 function pageBodyRefusal(
