@@ -165,6 +165,25 @@ test.describe('change and delete', () => {
     );
     const read = await request.get(`/api/posts/${post.id}`, { headers: { 'If-Match': `${tag}, "0.0"` } });
     expect([read.status(), (await read.json()).title]).toEqual([200, post.title]);
+    // The current tag after 15 stale ones of this post and 30 of others still counts; 17 versions are a 400.
+    const stale = Array.from({ length: 15 }, (_, index) => `"${post.id}.${100 + index}"`);
+    const othersTags = Array.from({ length: 30 }, (_, index) => `"${post.id + 1}.${index}"`);
+    const longList = [...stale, ...othersTags, tag].join(', ');
+    await expectProblem(
+      await request.patch(`/api/posts/${post.id}`, {
+        data: { title: 'Refused' },
+        headers: { 'If-None-Match': longList },
+      }),
+      412,
+    );
+    const tooMany = [...stale, `"${post.id}.99"`, tag].join(', ');
+    await expectProblem(
+      await request.patch(`/api/posts/${post.id}`, {
+        data: { title: 'Refused' },
+        headers: { 'If-Match': tooMany },
+      }),
+      400,
+    );
     // Every answer above left the post as it was; a tag If-None-Match does not name lets the write through.
     const changed = await request.patch(`/api/posts/${post.id}`, {
       data: { title: 'Changed' },

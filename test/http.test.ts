@@ -78,8 +78,17 @@ describe('entity tags', () => {
     assert.deepEqual(versionsAcceptedByIfMatch('garbage', 7), []);
     assert.equal(versionsAcceptedByIfMatch('*', 7), undefined);
     assert.equal(versionsAcceptedByIfMatch(undefined, 7), undefined);
-    const many = Array.from({ length: 40 }, (_, index) => `"7.${index % 20}"`).join(', ');
-    assert.deepEqual(versionsAcceptedByIfMatch(many, 7), [...Array(MAX_IF_MATCH_TAGS).keys()]);
+    // Every tag counts, wherever it is; tags of other posts and repeats are no cost. More versions of this
+    // post than the cap is a 400, not a list cut short (a tag past the cut could be the current one).
+    const others = Array.from({ length: 40 }, (_, index) => `"8.${index}"`);
+    const repeated = Array.from({ length: 40 }, (_, index) => `"7.${index % MAX_IF_MATCH_TAGS}"`);
+    assert.deepEqual(
+      versionsAcceptedByIfMatch([...others, ...repeated].join(', '), 7)?.sort((a, b) => a - b),
+      [...Array(MAX_IF_MATCH_TAGS).keys()],
+    );
+    const tooMany = [...repeated, `"7.${MAX_IF_MATCH_TAGS}"`].join(', ');
+    assert.throws(() => versionsAcceptedByIfMatch(tooMany, 7), { status: 400 });
+    assert.throws(() => versionCondition({ 'If-None-Match': tooMany }, 7), { status: 400 });
   });
 
   test('a write’s conditions on a version: If-Match accepts, If-None-Match (weakly) refuses', () => {

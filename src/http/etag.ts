@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { HttpError } from './problem';
 
 /**
  * Strong entity tags of the form "<id>.<version>": the version column changes on every write, so two
@@ -82,7 +83,7 @@ const MAX_VERSION = 2 ** 31 - 1;
 export function versionsAcceptedByIfMatch(header: string | undefined, id: number): number[] | undefined {
   const tags = parseEntityTags(header);
   if (tags === undefined || tags === '*') return undefined;
-  return versionsNamed(tags, id);
+  return versionsNamed(tags, id, 'If-Match');
 }
 
 /**
@@ -98,23 +99,34 @@ export function versionsRefusedByIfNoneMatch(
   return versionsNamed(
     tags.map((tag) => tag.replace(/^W\//, '')),
     id,
+    'If-None-Match',
   );
 }
 
-/** The versions of post `id` that strong tags name, from the first MAX_IF_MATCH_TAGS of them. */
-function versionsNamed(tags: string[], id: number): number[] {
+/**
+ * The versions of post `id` that strong tags name, wherever they are in the list (tags of other posts are
+ * no concern of this one). More than MAX_IF_MATCH_TAGS of them is a 400: ignoring some could make a write
+ * go ahead that a tag past the cut forbids.
+ */
+function versionsNamed(tags: string[], id: number, header: string): number[] {
   const versions = new Set<number>();
-  for (const tag of tags.slice(0, MAX_IF_MATCH_TAGS)) {
+  for (const tag of tags) {
     const match = /^"(\d{1,16})\.(\d{1,10})"$/.exec(tag);
     const version = Number(match?.[2]);
     if (match && Number(match[1]) === id && version <= MAX_VERSION) versions.add(version);
+  }
+  if (versions.size > MAX_IF_MATCH_TAGS) {
+    throw new HttpError(
+      400,
+      `The ${header} header names more than ${MAX_IF_MATCH_TAGS} versions of this post; send at most ${MAX_IF_MATCH_TAGS}.`,
+    );
   }
   return [...versions];
 }
 
 /**
- * Only the first tags of an If-Match or If-None-Match list count. A client has no use for more than one or
- * two; the cap keeps the number of distinct SQL texts (`version in (?, ?, …)`, `version not in (…)`) small,
- * which the SQLite statement cache needs.
+ * A list may name at most this many versions of the post. A client has no use for more than one or two; the
+ * cap keeps the number of distinct SQL texts (`version in (?, ?, …)`, `version not in (…)`) small, which the
+ * SQLite statement cache needs.
  */
 export const MAX_IF_MATCH_TAGS = 16;
