@@ -155,12 +155,15 @@ export function text(
 }
 
 /**
- * An email address: the same rule for the service and for the document's `pattern` (a dot in the domain:
- * `0@com` is refused by both), in ASCII classes that mean the same in every engine. Browsers remove
+ * An email address: the same rule for the service and for the document's `pattern`, in ASCII classes that
+ * mean the same in every engine. The local part is RFC 5322's dot-atom (`o'brien`, `a+tag`, as a browser's
+ * email field takes them); the domain is host-name labels with a dot (`0@com` is refused), internationalised
+ * ones in their ASCII form included (`xn--mller-kva.de`, the top-level `xn--p1ai`). Browsers remove
  * surrounding white space from an email field themselves; the API takes the address exactly.
  */
-const EMAIL_PATTERN =
-  '^[A-Za-z0-9_+-]+(?:\\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*\\.[A-Za-z]{2,}$';
+const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const EMAIL_PATTERN = `^${ATOM}(?:\\.${ATOM})*@(?:${LABEL}\\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$`;
 export const Email = v.pipe(
   v.string('must be a string'),
   codePointLength(3, 254),

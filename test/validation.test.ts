@@ -33,6 +33,32 @@ describe('validation', () => {
     });
   });
 
+  test('email addresses: those in use pass (an apostrophe, a +tag, punycode domains), malformed ones do not', () => {
+    const emailOk = (email: string) =>
+      validate(ContactSubmission, { name: 'N', email, message: 'Hi' }).success;
+    for (const email of [
+      'ada@example.com',
+      "o'brien@example.com",
+      'a.b+tag@mail.example.co.uk',
+      'info@xn--mller-kva.de',
+      'user@example.xn--p1ai',
+    ]) {
+      assert.equal(emailOk(email), true, email);
+    }
+    for (const email of [
+      '0@com',
+      'a..b@x.com',
+      '.a@x.com',
+      'a@-x.com',
+      'a@x.c',
+      'a b@x.com',
+      'ü@x.com',
+      'a@x.123',
+    ]) {
+      assert.equal(emailOk(email), false, email);
+    }
+  });
+
   test('errors are bounded: at most 20 fields, no name or message echoed past 100 characters', () => {
     const unknown = Object.fromEntries(
       Array.from({ length: 10_000 }, (_, index) => [`${index}${'k'.repeat(500)}`, 1]),
