@@ -203,7 +203,9 @@ test('preflights: the allowed methods and headers for a listed origin, nothing f
   );
   expect(allowed.headers.get('vary')).toContain('Origin');
   const read = await fetch(`${service.url}/api/posts`, { headers: { Origin: listed.origin } });
-  expect(read.headers.get('access-control-expose-headers')).toBe('ETag, Link, Location, Retry-After');
+  expect(read.headers.get('access-control-expose-headers')).toBe(
+    'ETag, Idempotent-Replayed, Link, Location, Retry-After',
+  );
   expect(read.headers.get('vary')).toBe('Origin, Accept-Encoding');
   for (const [origin, path] of [
     [unlisted.origin, '/api/posts'],

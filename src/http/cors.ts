@@ -4,7 +4,7 @@ import type { Access } from './access';
 /** The request headers a page on an allowed origin may send: what the API reads beyond the safelisted ones. */
 const ALLOWED_HEADERS = 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key';
 /** The response headers it may read beyond the safelisted ones: what a client of the API acts on. */
-const EXPOSED_HEADERS = 'ETag, Link, Location, Retry-After';
+const EXPOSED_HEADERS = 'ETag, Idempotent-Replayed, Link, Location, Retry-After';
 /** How long a browser may reuse a preflight's answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
