@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { expect, test } from '@playwright/test';
 import { E2E_API_TOKEN } from './support/env';
 import { expectProblem } from './support/problem';
@@ -86,6 +87,31 @@ for (const { method, path } of BODY_ROUTES) {
         headers: { 'Content-Type': 'application/json; charset=iso-8859-1' },
       });
       await expectProblem(latin1, 415);
+    });
+
+    test('a compressed body → 415 saying what is read, even when it is JSON underneath', async ({
+      request,
+    }) => {
+      const valid = JSON.stringify({
+        title: 'Compressed',
+        body: 'Sent with a Content-Encoding.',
+        name: 'Ann',
+        email: 'ann@example.com',
+        message: 'Hello',
+      });
+      for (const [coding, data] of [
+        ['gzip', gzipSync(valid)],
+        // Declared compressed, sent as it is: still not read as JSON.
+        ['br', Buffer.from(valid)],
+      ] as const) {
+        const response = await request.fetch(path, {
+          method,
+          data,
+          headers: { ...JSON_HEADERS, 'Content-Encoding': coding },
+        });
+        await expectProblem(response, 415);
+        expect(response.headers()['accept-encoding']).toBe('identity');
+      }
     });
 
     test('a body over the route’s cap → 413, by Content-Length and when streamed', async ({

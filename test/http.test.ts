@@ -51,6 +51,23 @@ describe('readJsonBody', () => {
     assert.equal(await statusOf(readJsonBody(jsonRequest('{}', { 'content-length': '70000' }), 65536)), 413);
   });
 
+  test('a compressed body is a 415 that says what is read, not JSON taken as it is', async () => {
+    for (const coding of ['gzip', 'br', 'identity, gzip', 'x-unknown']) {
+      const refused = await readJsonBody(jsonRequest('{}', { 'content-encoding': coding })).catch(
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof HttpError, coding);
+      assert.equal(refused.status, 415);
+      assert.match(refused.message, /uncompressed/);
+      const response = errorToResponse(refused);
+      assert.equal(response.headers.get('accept-encoding'), 'identity');
+      assert.equal(response.headers.get('accept-post'), 'application/json');
+    }
+    assert.deepEqual(await readJsonBody(jsonRequest('{"a":1}', { 'content-encoding': 'identity' })), {
+      a: 1,
+    });
+  });
+
   test('stops reading a streamed body at the cap', async () => {
     let pulled = 0;
     const endless = new ReadableStream<Uint8Array>({

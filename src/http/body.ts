@@ -4,14 +4,17 @@ import { HttpError, badRequest } from './problem';
 export const JSON_BODY_LIMIT_BYTES = 64 * 1024;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+/** Sent with every 415: the media type and the (only) content coding a body may have. */
+const WHAT_IS_READ = { 'Accept-Post': 'application/json', 'Accept-Encoding': 'identity' };
 
 /**
  * A JSON request body's bytes, never holding more than `maxBytes` (+ one chunk) in memory: 415 unless the
- * body is declared as JSON in UTF-8, and 413 past the cap, from Content-Length before a byte is read or while
- * streaming (the rest is not read).
+ * body is declared as JSON in UTF-8 and not compressed, and 413 past the cap, from Content-Length before a
+ * byte is read or while streaming (the rest is not read).
  */
 export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   assertJsonContentType(request.headers.get('content-type'));
+  assertNotEncoded(request.headers.get('content-encoding'));
   const declaredLength = request.headers.get('content-length');
   if (declaredLength !== null && Number(declaredLength) > maxBytes) throw tooLarge(maxBytes);
   return readAtMost(request, maxBytes);
@@ -41,8 +44,26 @@ function assertJsonContentType(contentType: string | null): void {
   const utf8 = charset === undefined || ['utf-8', 'utf8', '"utf-8"'].includes(charset);
   if (!JSON_MEDIA_TYPE.test(mediaType) || !utf8) {
     throw new HttpError(415, 'Send the body as JSON with "Content-Type: application/json" (UTF-8).', {
-      headers: { 'Accept-Post': 'application/json' },
+      headers: WHAT_IS_READ,
     });
+  }
+}
+
+/**
+ * A body compressed (gzip, br) would be taken for JSON that is not UTF-8, or worse, read as it is: RFC 9110
+ * §8.4.1 has a server refuse a content coding it does not decode with 415, saying what it accepts.
+ */
+function assertNotEncoded(contentEncoding: string | null): void {
+  const codings = (contentEncoding ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length > 0) {
+    throw new HttpError(
+      415,
+      `Send the body uncompressed: Content-Encoding ${codings.join(', ')} is not read here.`,
+      { headers: WHAT_IS_READ },
+    );
   }
 }
 

@@ -55,8 +55,10 @@ function impliedResponses(operation: AnyOperation): Record<number, ResponseSpec>
     ...(operation.body && {
       413: { description: `The body is larger than ${limit / 1024} KiB.` },
       415: {
-        description: 'The body is not declared as JSON in UTF-8 (`Content-Type: application/json`).',
-        headers: ['Accept-Post'],
+        description:
+          'The body is not declared as JSON in UTF-8 (`Content-Type: application/json`), or is compressed ' +
+          '(a `Content-Encoding` other than `identity`).',
+        headers: ['Accept-Post', 'Accept-Encoding'],
       },
       422: {
         description:

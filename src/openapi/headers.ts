@@ -28,6 +28,9 @@ export const RESPONSE_HEADERS: Record<string, Header> = {
   'WWW-Authenticate': header(true, '`Bearer realm="api"`, with `error="invalid_token"` for a wrong token.'),
   'Retry-After': header(true, 'Seconds to wait before trying again.', { pattern: '^[0-9]+$' }),
   'Accept-Post': header(true, 'The media type this route reads.'),
+  'Accept-Encoding': header(true, 'The content coding a request body may have: `identity` (uncompressed).', {
+    const: 'identity',
+  }),
   'Cache-Control': header(true, 'How long a client or cache may reuse the response.'),
   'Idempotent-Replayed': header(
     false,
