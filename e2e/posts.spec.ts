@@ -94,7 +94,12 @@ test.describe('change and delete', () => {
     const cleared = await request.patch(`/api/posts/${post.id}`, { data: { author: null } });
     expect(await cleared.json()).toMatchObject({ title: 'Patched', author: null });
     const empty = await expectProblem(await request.patch(`/api/posts/${post.id}`, { data: {} }), 422);
-    expect(empty.errors).toBeTruthy();
+    expect(empty).toMatchObject({
+      detail: 'The request body must change at least one field.',
+      errors: { $: ['must change at least one field'] },
+    });
+    const notAnObject = await expectProblem(await request.patch(`/api/posts/${post.id}`, { data: [] }), 422);
+    expect(notAnObject.detail).toBe('The request body must be a JSON object.');
   });
 
   test('If-Match: the current tag writes, a stale tag → 412 and nothing changes', async ({ request }) => {

@@ -10,10 +10,14 @@ export function parseBody<TSchema extends v.GenericSchema>(
 ): v.InferOutput<TSchema> {
   const result = validate(schema, input, serverOwned);
   if (result.success) return result.output;
-  const detail =
-    '$' in result.errors && Object.keys(result.errors).length === 1
-      ? 'The request body must be a JSON object.'
-      : 'The request body does not match the schema; see `errors`.';
+  const whole = Object.keys(result.errors).length === 1 ? result.errors.$ : undefined;
+  const isObject = typeof input === 'object' && input !== null && !Array.isArray(input);
+  // An error of the body as a whole is the detail itself: not an object, or an object that asks for nothing.
+  const detail = !whole
+    ? 'The request body does not match the schema; see `errors`.'
+    : isObject
+      ? `The request body ${whole.join('; ')}.`
+      : 'The request body must be a JSON object.';
   throw new HttpError(422, detail, { errors: result.errors });
 }
 
