@@ -452,6 +452,8 @@ describe('SQLite threads', async () => {
       const error = (outcome as PromiseRejectedResult).reason as Error & { code?: string };
       assert.match(error.message, /the SQLite thread exited/);
       assert.equal(error.code, 'SQLITE_BUSY');
+      // SQLite's own message, for the log: better-sqlite3's error class loses it on the way out of a thread.
+      assert.match(String((error.cause as Error | undefined)?.message), /database is locked/);
       assert.equal(outcomeOf(error)?.outcome, 'unavailable');
     }
     assert.equal(reported.mock.callCount(), 1, 'the failure is reported once');

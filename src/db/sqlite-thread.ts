@@ -20,8 +20,18 @@ const THREAD_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const BetterSqlite3 = require('better-sqlite3');
 const { file, readonly, pragmas, groupCommit, writeLock } = workerData;
-const sqlite = new BetterSqlite3(file, { readonly });
-sqlite.exec(pragmas.map((pragma) => 'pragma ' + pragma).join(';'));
+// Thrown at the start, better-sqlite3's own error class reaches the main thread without its message: a plain
+// Error with its code does not.
+function opened() {
+  try {
+    const sqlite = new BetterSqlite3(file, { readonly });
+    sqlite.exec(pragmas.map((pragma) => 'pragma ' + pragma).join(';'));
+    return sqlite;
+  } catch (error) {
+    throw Object.assign(new Error(String(error && error.message)), { code: error && error.code });
+  }
+}
+const sqlite = opened();
 const statements = new Map();
 function prepared(sql) {
   let statement = statements.get(sql);
