@@ -28,6 +28,8 @@ const SECURITY_HEADERS = {
 /** How long a closing connection lingers, and how much of an unread upload it reads and discards meanwhile
  * (see lingerOnClose). */
 const LINGER_MS = 1_000;
+/** How long shutdown waits for the database to close (connections borrowed by stuck queries included). */
+const CLOSE_TIMEOUT_MS = 5_000;
 const LINGER_BYTES = 1024 * 1024;
 
 /**
@@ -204,7 +206,18 @@ async function serve(config: Config): Promise<void> {
     answerClientError(Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD' }), socket),
   );
 
-  await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve));
+  // A port taken or a HOST that does not resolve: said once, and exit 1 (without a listener for it, the error
+  // would reach Next.js's uncaught-exception handler, which logs it and lets the process live on, serving
+  // nothing). A supervisor's workers exit the same way, and it gives up after a few.
+  await new Promise<void>((resolve) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      console.error(
+        `[service] could not listen on ${settings.host ?? 'all interfaces'}, port ${settings.port}: ${error.message}`,
+      );
+      process.exit(1);
+    });
+    server.listen(settings.port, settings.host, resolve);
+  });
   console.info(
     `[service] listening on http://${settings.host ?? 'localhost'}:${settings.port} (pid ${process.pid})`,
   );
@@ -225,8 +238,18 @@ async function serve(config: Config): Promise<void> {
     }, settings.shutdownGraceMs).unref();
     await closed;
     clearTimeout(grace);
-    for (const close of lifecycle().closers)
-      await close().catch((error) => console.error('[service]', error));
+    // A database that stopped answering must not keep the process from ending: each closer gets a bound.
+    for (const close of lifecycle().closers) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          console.warn('[service] the database did not close in time: exiting without waiting for it');
+          resolve();
+        }, CLOSE_TIMEOUT_MS);
+      });
+      await Promise.race([close().catch((error) => console.error('[service]', error)), late]);
+      clearTimeout(timer);
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

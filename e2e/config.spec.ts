@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { freePort } from './support/server';
 
@@ -32,3 +36,39 @@ for (const { says, ...env } of BAD_SETTINGS) {
     expect(output.trimStart()).toMatch(/^\[service\] configuration error/);
   });
 }
+
+test('a port already taken or a HOST that does not resolve stops npm start with exit 1, saying so once', async () => {
+  const taken = net.createServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const port = (taken.address() as net.AddressInfo).port;
+  try {
+    for (const [env, says] of [
+      [{ PORT: String(port), HOST: '127.0.0.1' }, `could not listen on 127.0.0.1, port ${port}`],
+      [
+        { PORT: String(await freePort()), HOST: 'no-such-host.invalid' },
+        'could not listen on no-such-host.invalid',
+      ],
+    ] as const) {
+      const child = spawn(process.execPath, ['dist/server.js'], {
+        env: {
+          ...process.env,
+          NEXT_TELEMETRY_DISABLED: '1',
+          WEB_CONCURRENCY: '1',
+          DATABASE_URL: `file:${path.join(mkdtempSync(path.join(tmpdir(), 'listen-')), 'app.db')}`,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const [code] = await once(child, 'exit');
+      clearTimeout(timer);
+      expect(code, output).toBe(1);
+      expect(output.split(says).length - 1, output).toBe(1);
+    }
+  } finally {
+    taken.close();
+  }
+});
