@@ -50,10 +50,14 @@ describe('SQLite threads', async () => {
    * Sends the long statement to the write thread, then `writes`: sent while the thread runs it, they queue up
    * behind it and reach the thread together. Their promises, in order, after the long statement's.
    */
-  const queuedBehindLongStatement = (writes: () => Promise<unknown>[], db = opened.db) => [
-    counting.execute(db),
-    ...writes(),
-  ];
+  async function queuedBehindLongStatement(writes: () => Promise<unknown>[], db = opened.db) {
+    // A thread that has started (its database open) takes the long statement up at once; the writes wait
+    // until it surely has, so that none of them reaches the thread in the same batch as the long statement.
+    await sql`select 1`.execute(db);
+    const long = counting.execute(db);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return [long, ...writes()];
+  }
 
   /** The longest gap between 5 ms timers while `work` runs, and how long it took. */
   async function timersDuring(work: () => Promise<unknown>) {
@@ -240,7 +244,7 @@ describe('SQLite threads', async () => {
     assert.equal((observer.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy, 0);
     // While the thread runs a long statement, 40 inserts queue up behind it, one of them refused.
     const outcomes = await Promise.allSettled(
-      queuedBehindLongStatement(() =>
+      await queuedBehindLongStatement(() =>
         Array.from({ length: 40 }, (_, index) => insertKey(index === 17 ? 'taken' : `together-${index}`)),
       ),
     );
@@ -261,7 +265,7 @@ describe('SQLite threads', async () => {
   });
 
   test('a transaction takes in no write sent on its own, before it or while it is open: those stay when it rolls back', async () => {
-    const before = queuedBehindLongStatement(() =>
+    const before = await queuedBehindLongStatement(() =>
       Array.from({ length: 40 }, (_, index) => insertKey(`before-${index}`)),
     );
     let during: Promise<unknown>[] = [];
@@ -297,7 +301,7 @@ describe('SQLite threads', async () => {
 
     // On the write thread, in a group: every member rolled back is told the cause, not a savepoint error.
     const grouped = await Promise.allSettled(
-      queuedBehindLongStatement(() => [
+      await queuedBehindLongStatement(() => [
         insertKey('group-0'),
         sql`insert into rolls_back values (1)`.execute(opened.db),
         insertKey('group-1'),
@@ -317,7 +321,7 @@ describe('SQLite threads', async () => {
     // In a transaction on the main thread, while writes on their own queue on the thread: the transaction
     // fails with the cause, a statement it runs after catching that fails too, nothing of it is committed,
     // and the queued writes are.
-    const queued = queuedBehindLongStatement(() =>
+    const queued = await queuedBehindLongStatement(() =>
       Array.from({ length: 5 }, (_, index) => insertKey(`queued-${index}`)),
     );
     let afterwards: unknown;
@@ -491,11 +495,11 @@ describe('SQLite threads', async () => {
       synchronous: 'normal',
     });
     t.after(() => inTime('closing the database', ended.destroy()));
-    const held = queuedBehindLongStatement(
+    const held = await queuedBehindLongStatement(
       () => Array.from({ length: 5 }, (_, index) => insertKey(`held-${index}`, ended.db)),
       ended.db,
     );
-    // Its migrations ran in a transaction on the main thread: these writes start the write thread.
+    // Its migrations ran in a transaction on the main thread: the statements above start the write thread.
     await until('the write thread starts', () => started.mock.callCount() > 0);
     const { result: writeThread, arguments: startedWith } = started.mock.calls.at(-1)!;
     const writeLock = (startedWith[1]?.workerData as { writeLock: Int32Array }).writeLock;
