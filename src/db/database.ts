@@ -115,10 +115,23 @@ export function reason(error: unknown): string {
 }
 
 /** Runs `work` in one transaction on the process's database (repositories are made on it inside). */
-export function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T> {
   const { kind, db, table } = opened();
-  // Inside a transaction every read goes through it: it must see its own writes.
-  return db
-    .transaction()
-    .execute((trx) => work({ kind, db: trx, read: throughKysely, longRead: timed(throughKysely), table }));
+  let failure: { error: unknown } | undefined;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      try {
+        // Inside a transaction every read goes through it: it must see its own writes.
+        return await work({ kind, db: trx, read: throughKysely, longRead: timed(throughKysely), table });
+      } catch (error) {
+        failure = { error };
+        throw error;
+      }
+    });
+  } catch (error) {
+    // A ROLLBACK on a connection that was lost fails too, and Kysely throws that instead: the error that
+    // ended the transaction (the lost connection, a 503) is what happened.
+    if (failure && error !== failure.error) throw failure.error;
+    throw error;
+  }
 }

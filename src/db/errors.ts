@@ -37,7 +37,9 @@ export function outcomeOf(error: unknown): DomainError | undefined {
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : '';
   const lostConnection =
-    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(message);
+    /Connection terminated|not queryable|Query read timeout|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(
+      message,
+    );
   // SQLite's extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY) are its busy code too.
   const sqliteBusy = code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED');
   if ((code && UNAVAILABLE_CODES.has(code)) || sqliteBusy || lostConnection) return unavailable(error);

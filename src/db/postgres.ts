@@ -26,10 +26,17 @@ export function createPostgresDatabase(options: {
     max: options.poolMax,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // A server that stops answering (a network gone quiet rather than closed) is found by TCP keepalive
+    // rather than never; the statement waiting on it fails then, as one that times out does.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types,
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the process.
   pool.on('error', (error) => console.error('[db] idle PostgreSQL connection failed:', error.message));
+  // A borrowed one emits it on itself (the pool listens only while a client is idle): the statement or
+  // transaction using it fails with the error already, which becomes a 503.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Tables named with their schema in every statement, rather than a session's search_path, which a
   // transaction-pooling PgBouncer does not keep from one transaction to the next.
