@@ -124,7 +124,9 @@ for (const backend of testBackends()) {
           .execute();
       }
       const history = first.db as unknown as Kysely<{ kysely_migration: { name: string } }>;
-      await history.deleteFrom('kysely_migration').where('name', '=', '0006_search_case_folding').execute();
+      // 0006 and the migrations after it, as a database that had not reached 0006 has them: not yet applied.
+      const fromSix = ALL_MIGRATIONS.filter((name) => name >= '0006');
+      await history.deleteFrom('kysely_migration').where('name', 'in', fromSix).execute();
       for (const q of ['ΑΤΟΣ', 'STRASSE']) {
         assert.deepEqual(
           (await posts.list({ limit: 10, q })).items.map(({ post }) => post.id),
@@ -136,7 +138,7 @@ for (const backend of testBackends()) {
 
       const reopened = await openDatabase(settings);
       try {
-        assert.deepEqual(reopened.applied, ['0006_search_case_folding']);
+        assert.deepEqual(reopened.applied, fromSix);
         const after = postsRepository(() => reopened);
         for (const q of ['ΑΤΟΣ', 'κρασατος', 'ΜΟΣ', 'STRASSE', 'strasse']) {
           assert.deepEqual(

@@ -375,6 +375,48 @@ function searchSuite(label: string, backend: TestBackend) {
       assert.deepEqual(await searchAll('old words', author), []);
       assert.deepEqual(await searchAll('new words', author), ['After the change']);
     });
+
+    test('a long post costs its length to write, not its square; a change of author re-indexes nothing', async () => {
+      const { changePost } = await import('../src/posts/service');
+      // Characters beyond ASCII (CJK), each post's own: 2,000 and 20,000 of them.
+      let seed = 7;
+      const cjk = (length: number) =>
+        Array.from({ length }, () =>
+          String.fromCodePoint(0x4e00 + ((seed = (seed * 48271) % 2147483647) % 20000)),
+        ).join('');
+      const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
+      const timed = async (work: () => Promise<unknown>) => {
+        const started = performance.now();
+        await work();
+        return performance.now() - started;
+      };
+      const writes = { short: [] as number[], long: [] as number[], author: [] as number[] };
+      let last = '';
+      for (let round = 0; round < 3; round += 1) {
+        writes.short.push(await timed(() => createPost({ title: 'Short', body: cjk(2_000), author })));
+        last = cjk(20_000);
+        let id = 0;
+        writes.long.push(
+          await timed(
+            async () => (id = (await createPost({ title: 'Long', body: last, author })).stored.post.id),
+          ),
+        );
+        writes.author.push(await timed(() => changePost(id, { author: `${author}-moved` })));
+      }
+      const [short, long, authorOnly] = [median(writes.short), median(writes.long), median(writes.author)];
+      console.info(
+        `[search] ${label}: a post of 2,000 characters ${short.toFixed(1)} ms, of 20,000 ${long.toFixed(1)} ms, ` +
+          `its author changed ${authorOnly.toFixed(1)} ms (medians of 3)`,
+      );
+      // Ten times the text: ~10 times the time if linear, ~100 if quadratic.
+      assert.ok(long < 30 * Math.max(short, 1), `20,000 characters took ${long} ms, 2,000 took ${short} ms`);
+      assert.ok(
+        authorOnly < long / 2,
+        `changing the author took ${authorOnly} ms, writing the post ${long} ms`,
+      );
+      // The trigrams at the very end of the long body are indexed.
+      assert.deepEqual(await searchAll(last.slice(-4), `${author}-moved`), ['Long']);
+    });
   });
 }
 
