@@ -8,6 +8,7 @@ import next from 'next';
 import { ConfigError, readConfig, type Config } from './src/config';
 import { problemJson } from './src/http/problem-json';
 import { lifecycle } from './src/lifecycle';
+import { within } from './src/within';
 import { logWhenDone } from './src/server/access-log';
 import { prepareRequest, type Refusal } from './src/server/requests';
 import { requestContexts, type RequestContext } from './src/request-context';
@@ -240,15 +241,9 @@ async function serve(config: Config): Promise<void> {
     clearTimeout(grace);
     // A database that stopped answering must not keep the process from ending: each closer gets a bound.
     for (const close of lifecycle().closers) {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          console.warn('[service] the database did not close in time: exiting without waiting for it');
-          resolve();
-        }, CLOSE_TIMEOUT_MS);
-      });
-      await Promise.race([close().catch((error) => console.error('[service]', error)), late]);
-      clearTimeout(timer);
+      await within(CLOSE_TIMEOUT_MS, close()).catch((error: unknown) =>
+        console.error('[service] closing did not finish; exiting without waiting for it:', error),
+      );
     }
     process.exit(0);
   };

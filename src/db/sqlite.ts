@@ -20,6 +20,7 @@ import {
 import type { LongRead, Read } from './read';
 import { sqliteThread, type SqliteThread } from './sqlite-thread';
 import { tableIn, type Database } from './schema';
+import { within } from '../within';
 
 /**
  * better-sqlite3 objects that must stay referenced until the process exits. Built against Node 24's headers,
@@ -143,13 +144,12 @@ class WritersDriver implements Driver {
     // One wait in all, for the transactions before this one as for other processes: then 503.
     const deadline = performance.now() + BUSY_TIMEOUT_MS;
     while (this.open) {
-      const left = deadline - performance.now();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        this.open.ended.then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(resolve, Math.max(0, left), true))),
-      ]);
-      clearTimeout(timer);
+      const left = Math.max(0, deadline - performance.now());
+      // `ended` never rejects: a rejection is the deadline.
+      const timedOut = await within(left, this.open.ended).then(
+        () => false,
+        () => true,
+      );
       if (timedOut) throw busy('the transactions before this one did not end in time');
     }
     let end = () => {};

@@ -7,6 +7,7 @@ import { database, reason } from '../db/database';
 import { postWritesAreOpen } from './access';
 import { json } from './json';
 import { ProblemDetails, problemResponse } from './problem';
+import { within } from '../within';
 
 /** What the health check reports either way (the schemas are what the API description promises). */
 const healthFacts = {
@@ -28,14 +29,6 @@ export const HealthProblem = v.pipe(
 /** How long the database has to answer the health check's query: a load balancer must not wait on it. */
 const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
-function answersWithin(ms: number, query: Promise<unknown>): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([query, late]).finally(() => clearTimeout(timer));
-}
-
 /** 200 when the database answers a query now (within 2 s), 503 (problem+json) when it does not. */
 export async function healthResponse(): Promise<Response> {
   const backend = config().database.kind;
@@ -47,7 +40,7 @@ export async function healthResponse(): Promise<Response> {
     });
   }
   try {
-    await answersWithin(HEALTH_CHECK_TIMEOUT_MS, sql`select 1`.execute(database()));
+    await within(HEALTH_CHECK_TIMEOUT_MS, sql`select 1`.execute(database()));
     return json({ status: 'ok', database: backend, postWrites } satisfies v.InferOutput<typeof HealthStatus>);
   } catch (error) {
     console.error(`[health] the database check failed: ${reason(error)}`);
