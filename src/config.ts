@@ -11,7 +11,14 @@ export interface RateLimit {
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; file: string; synchronous: 'normal' | 'full' }
-  | { kind: 'postgres'; url: string; poolMax: number; schema: string | undefined };
+  | {
+      kind: 'postgres';
+      url: string;
+      poolMax: number;
+      schema: string | undefined;
+      /** How long a request's statement may wait for its answer before it fails as unavailable (a 503). */
+      queryTimeoutMs: number;
+    };
 
 const DEFAULT_SQLITE_FILE = './.data/app.db';
 
@@ -81,6 +88,7 @@ const Environment = v.object({
     wholeNumber(1, 1000, 'DATABASE_POOL_MAX must be a whole number from 1 to 1000.'),
     '10',
   ),
+  DATABASE_QUERY_TIMEOUT_SECONDS: seconds('DATABASE_QUERY_TIMEOUT_SECONDS', 1, 3600, '10'),
   API_TOKEN: v.optional(
     v.pipe(
       v.string(),
@@ -204,15 +212,15 @@ export class ConfigError extends Error {
 
 function databaseConfig(
   url: string | undefined,
-  poolMax: number,
   synchronous: 'normal' | 'full',
+  postgres: { poolMax: number; queryTimeoutMs: number },
 ): DatabaseConfig {
   if (url === undefined) return { kind: 'sqlite', file: path.resolve(DEFAULT_SQLITE_FILE), synchronous };
   if (url.startsWith('file:')) return { kind: 'sqlite', file: sqliteFile(url) as string, synchronous };
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? undefined;
   parsed.searchParams.delete('schema');
-  return { kind: 'postgres', url: parsed.toString(), poolMax, schema };
+  return { kind: 'postgres', url: parsed.toString(), schema, ...postgres };
 }
 
 /** Reads and checks the configuration. Throws ConfigError with a message a person can act on. */
@@ -239,7 +247,10 @@ export function readConfig(environment: Record<string, string | undefined> = pro
       logFormat: output.LOG_FORMAT,
       hstsMaxAgeSeconds: output.HSTS_MAX_AGE_SECONDS,
     },
-    database: databaseConfig(output.DATABASE_URL, output.DATABASE_POOL_MAX, output.SQLITE_SYNCHRONOUS),
+    database: databaseConfig(output.DATABASE_URL, output.SQLITE_SYNCHRONOUS, {
+      poolMax: output.DATABASE_POOL_MAX,
+      queryTimeoutMs: output.DATABASE_QUERY_TIMEOUT_SECONDS * 1000,
+    }),
     apiToken: output.API_TOKEN,
     contactRateLimit: output.CONTACT_RATE_LIMIT,
     trustedProxies: output.TRUSTED_PROXIES,

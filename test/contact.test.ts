@@ -131,9 +131,21 @@ describe('configuration', () => {
         kind: 'postgres',
         url: 'postgresql://u@db:5432/app?sslmode=require',
         poolMax: 4,
+        queryTimeoutMs: 10_000,
         schema: 'tenant_1',
       },
     );
+    const timeoutOf = (seconds: string) => {
+      const { database } = readConfig({
+        DATABASE_URL: 'postgres://db/app',
+        DATABASE_QUERY_TIMEOUT_SECONDS: seconds,
+      });
+      return database.kind === 'postgres' ? database.queryTimeoutMs : undefined;
+    };
+    assert.equal(timeoutOf('30'), 30_000);
+    for (const bad of ['0', '1.5', '3601']) {
+      assert.throws(() => timeoutOf(bad), configError('DATABASE_QUERY_TIMEOUT_SECONDS'), bad);
+    }
     for (const bad of ['mysql://x', 'file:', 'postgres://h/db?schema=Bad-Name', './app.db']) {
       assert.throws(() => readConfig({ DATABASE_URL: bad }), ConfigError, bad);
     }

@@ -12,6 +12,7 @@ import { testBackends } from './support/backends';
  * that stops answering without closing anything (a relay between the two, paused).
  */
 const backend = testBackends().find((each) => each.name === 'postgres');
+const QUERY_TIMEOUT_MS = 1_000;
 
 describe('PostgreSQL lost', { skip: backend ? false : 'TEST_DATABASE_URL is not set' }, () => {
   const target = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://x');
@@ -39,7 +40,7 @@ describe('PostgreSQL lost', { skip: backend ? false : 'TEST_DATABASE_URL is not 
     const url = new URL(settings.url);
     url.hostname = '127.0.0.1';
     url.port = String((relay.address() as net.AddressInfo).port);
-    await startDatabase({ ...settings, url: url.toString() });
+    await startDatabase({ ...settings, url: url.toString(), queryTimeoutMs: QUERY_TIMEOUT_MS });
     database();
   });
   after(async () => {
@@ -83,5 +84,33 @@ describe('PostgreSQL lost', { skip: backend ? false : 'TEST_DATABASE_URL is not 
     // connection of the pool.
     paused = false;
     assert.equal((await healthResponse()).status, 200);
+  });
+
+  test('a statement the database does not answer fails as "unavailable" after the query timeout, and its connection is not lent again', async () => {
+    const select = () => sql<{ one: number }>`select 1 as one`.execute(database());
+    // Connections in the pool beforehand: opening one would wait on the paused relay for its own timeout.
+    await Promise.all([select(), select(), select()]);
+    paused = true;
+    const timed = async <T>(work: () => Promise<T>) => {
+      const started = performance.now();
+      const outcome = await work().catch((error: unknown) => error);
+      return { outcome, ms: performance.now() - started };
+    };
+    const alone = await timed(select);
+    // Its ROLLBACK is not sent on the connection that timed out, to wait as long again.
+    const inATransaction = await timed(() => inTransaction((trx) => sql`select 1`.execute(trx.db)));
+    console.info(
+      `[outage] a statement failed after ${Math.round(alone.ms)} ms, a transaction after ${Math.round(inATransaction.ms)} ms (timeout ${QUERY_TIMEOUT_MS} ms)`,
+    );
+    for (const { outcome, ms } of [alone, inATransaction]) {
+      assert.equal(outcomeOf(outcome)?.outcome, 'unavailable', String(outcome));
+      assert.ok(
+        ms >= QUERY_TIMEOUT_MS * 0.9 && ms < QUERY_TIMEOUT_MS * 2.5,
+        `failed after ${Math.round(ms)} ms`,
+      );
+    }
+    paused = false;
+    // What the paused relay dropped never arrives: a connection lent again would time out again.
+    for (let index = 0; index < 5; index += 1) assert.deepEqual((await select()).rows, [{ one: 1 }]);
   });
 });

@@ -138,7 +138,13 @@ function cCollationBackend(url: string): TestBackend & { create(): Promise<void>
   };
   return {
     name: 'postgres',
-    settings: () => ({ kind: 'postgres', url: target.toString(), poolMax: 3, schema: undefined }),
+    settings: () => ({
+      kind: 'postgres',
+      url: target.toString(),
+      poolMax: 3,
+      schema: undefined,
+      queryTimeoutMs: 10_000,
+    }),
     create: () =>
       admin(`create database ${database} template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`),
     cleanup: () => admin(`drop database if exists ${database}`),

@@ -25,17 +25,26 @@ export interface OpenDatabase extends Queries {
 /** Opens a database and brings its schema up to date; `applied` lists the migrations this call ran. */
 export async function openDatabase(settings: DatabaseConfig): Promise<OpenDatabase & { applied: string[] }> {
   // Drivers load here, not at import: `next build` imports route modules in worker processes.
-  const opened =
-    settings.kind === 'sqlite'
-      ? (await import('./sqlite')).createSqliteDatabase(settings.file, settings.synchronous)
-      : (await import('./postgres')).createPostgresDatabase(settings);
-  try {
-    const schema = settings.kind === 'postgres' ? settings.schema : undefined;
-    return { ...opened, kind: settings.kind, applied: await migrate(opened.db, settings.kind, schema) };
-  } catch (error) {
-    await opened.destroy();
-    throw error;
+  if (settings.kind === 'sqlite') {
+    const opened = (await import('./sqlite')).createSqliteDatabase(settings.file, settings.synchronous);
+    try {
+      return { ...opened, kind: settings.kind, applied: await migrate(opened.db, settings.kind) };
+    } catch (error) {
+      await opened.destroy();
+      throw error;
+    }
   }
+  const { createPostgresDatabase } = await import('./postgres');
+  // Migrations run on a connection of their own, without the requests' statement timeout: one that builds
+  // an index over every post may run for minutes.
+  const migrating = createPostgresDatabase({ ...settings, poolMax: 1, queryTimeoutMs: undefined });
+  let applied: string[];
+  try {
+    applied = await migrate(migrating.db, settings.kind, settings.schema);
+  } finally {
+    await migrating.destroy();
+  }
+  return { ...createPostgresDatabase(settings), kind: settings.kind, applied };
 }
 
 interface ProcessDatabase {

@@ -34,7 +34,7 @@ function postgresBackend(url: string): TestBackend {
     settings: () => {
       const schema = `test_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
       schemas.push(schema);
-      return { kind: 'postgres', url, poolMax: 5, schema };
+      return { kind: 'postgres', url, poolMax: 5, schema, queryTimeoutMs: 10_000 };
     },
     cleanup: async () => {
       if (schemas.length === 0) return;
