@@ -52,6 +52,26 @@ for (const backend of testBackends()) {
       await submitContactMessage(message('Elsewhere'), 'another-client');
     });
 
+    test('a message that arrived in a window counts there, even once a later window has begun', async () => {
+      // 2030-03-01T00:00:00Z starts a ten-minute window.
+      const windowStart = Date.parse('2030-03-01T00:00:00.000Z');
+      const at = (ms: number) => new Date(windowStart + ms);
+      await submitContactMessage(message('Early 1'), 'straggler', at(1_000));
+      await submitContactMessage(message('Early 2'), 'straggler', at(2_000));
+      // The client's first message in the next window, which clears away windows that are over ...
+      await submitContactMessage(message('Next window'), 'straggler', at(600_000 + 1_000));
+      // ... while its third of the first window, sent in its last moment, was still waiting for the database.
+      await assert.rejects(
+        submitContactMessage(message('Late'), 'straggler', at(600_000 - 1)),
+        (error: unknown) => error instanceof DomainError && error.outcome === 'rate_limited',
+      );
+      const names = await storedNames();
+      assert.deepEqual(
+        ['Early 1', 'Early 2', 'Next window', 'Late'].map((name) => names.includes(name)),
+        [true, true, true, false],
+      );
+    });
+
     test('an IPv6 client is counted by its /64, whichever of its addresses it sends from', async () => {
       await submitContactMessage(message('From ::1'), '2001:db8:6:4::1');
       await submitContactMessage(message('From ::2'), '2001:db8:6:4:0:0:0:2');

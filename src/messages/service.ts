@@ -25,17 +25,14 @@ export async function submitContactMessage(
 ): Promise<void> {
   const { [CONTACT_HONEYPOT_FIELD]: honeypot, ...message } = submission;
   if (honeypot) return;
+  const rule = config().contactRateLimit;
   const verdict = await inTransaction(async (trx) => {
-    const counted = await rateLimitRepository(() => trx).hit(
-      `contact:${rateLimitedAs(client)}`,
-      config().contactRateLimit,
-      now,
-    );
+    const counted = await rateLimitRepository(() => trx).hit(`contact:${rateLimitedAs(client)}`, rule, now);
     if (counted.allowed) await messagesRepository(() => trx).create(message, now);
     return counted;
   });
-  // A client's first request in a window: the windows before it can no longer refuse anyone.
-  if (verdict.hits === 1) await rateLimits.deleteWindowsBefore(verdict.windowStart);
+  // A client's first request in a window: a time to clear away the windows that are over.
+  if (verdict.hits === 1) await rateLimits.deleteFinishedWindows(verdict.windowStart, rule);
   if (!verdict.allowed) {
     const seconds = verdict.retryAfterSeconds;
     throw new DomainError(

@@ -11,6 +11,12 @@ export interface RateLimitVerdict {
 }
 
 /**
+ * How late a request may reach the database and still find its window's count: far longer than it can wait
+ * for the database (its busy and query timeouts) or for the server (its request timeout).
+ */
+const LATE_ARRIVAL_MS = 120_000;
+
+/**
  * Fixed-window request counters in the database, so that every server process on the same SQLite file or
  * PostgreSQL database counts against one limit (a per-process counter would multiply it by the instances).
  */
@@ -43,17 +49,21 @@ export function rateLimitRepository(on: () => Queries) {
     },
 
     /**
-     * Housekeeping, done when a client opens a new window rather than by a scheduler: windows that started
-     * before the current one can no longer refuse anyone. (Every bucket uses the same window length today;
-     * a limit with a longer window would need its cleanup keyed by its own buckets.) Best effort, outside the
-     * counting transaction: two instances deleting the same rows at once must not fail a request that was
-     * already counted, and whatever stays behind goes with the next new window.
+     * Housekeeping, done when a client opens a new window rather than by a scheduler: deletes the windows that
+     * can no longer refuse anyone. Not the one just before `current`, nor any that ended less than
+     * LATE_ARRIVAL_MS before it began: a request that arrived in such a window may still be waiting for the
+     * database, and must find its window's count there rather than start it again at 1 (which, under load,
+     * let a client send twice its limit). (Every bucket uses the same window length today; a limit with a
+     * longer window would need its cleanup keyed by its own buckets.) Best effort, outside the counting
+     * transaction: two instances deleting the same rows at once must not fail a request that was already
+     * counted, and whatever stays behind goes with the next new window.
      */
-    async deleteWindowsBefore(windowStart: Date): Promise<void> {
+    async deleteFinishedWindows(current: Date, rule: RateLimit): Promise<void> {
+      const kept = current.getTime() - rule.windowSeconds * 1000 - LATE_ARRIVAL_MS;
       try {
         await db()
           .deleteFrom('rate_limit_hits')
-          .where('window_start', '<', windowStart.toISOString())
+          .where('window_start', '<', new Date(kept).toISOString())
           .execute();
       } catch (error) {
         console.warn(
