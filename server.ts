@@ -3,7 +3,7 @@
 // per request, worker processes on every core, and a graceful shutdown. `next dev` stays for development.
 import cluster from 'node:cluster';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import next from 'next';
 import { ConfigError, readConfig, type Config } from './src/config';
 import { problemJson } from './src/http/problem-json';
@@ -231,8 +231,12 @@ async function serve(config: Config): Promise<void> {
     lifecycle().draining = true;
     // Health now answers 503; a load balancer that checks it stops sending before the port closes.
     await new Promise((resolve) => setTimeout(resolve, settings.shutdownDelayMs));
-    // No new connections; idle keep-alive ones close now, busy ones after their answer.
-    const closed = new Promise((resolve) => server.close(resolve));
+    // No new connections. Not http.Server's close(), which also closes the idle keep-alive connections at
+    // once: a client may be sending a request on one in that very moment, and it would get a reset, with no
+    // way to tell whether its write was done. Instead every answer from now on says `Connection: close`,
+    // and a connection that stays idle closes at its keep-alive timeout, as clients were told
+    // (`Keep-Alive: timeout=…`) and allow for.
+    const closed = new Promise((resolve) => net.Server.prototype.close.call(server, resolve));
     const grace = setTimeout(() => {
       console.warn('[service] shutdown grace period over: closing the connections still open');
       server.closeAllConnections();

@@ -334,6 +334,54 @@ test.describe('the production server', () => {
     }
   });
 
+  test('SIGTERM: a request sent on an idle keep-alive connection just after it is answered in full, with Connection: close', async () => {
+    const server = await startServer({ DATABASE_URL: database.url, KEEP_ALIVE_TIMEOUT_SECONDS: '3' });
+    /** A keep-alive connection whose answers are read one at a time (each ends with its JSON's last brace). */
+    const connection = async () => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let received = '';
+      let closed = false;
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => (closed = true));
+      return {
+        async get(): Promise<string> {
+          received = '';
+          socket.write('GET /api/hello HTTP/1.1\r\nHost: x\r\n\r\n');
+          const deadline = performance.now() + 5_000;
+          while (!/\}\s*(0\r\n\r\n)?$/.test(received) && !closed && performance.now() < deadline)
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          return received;
+        },
+        closed: () => closed,
+      };
+    };
+    const connections = await Promise.all(Array.from({ length: 4 }, connection));
+    for (const each of connections) expect(await each.get()).toMatch(/^HTTP\/1\.1 200/);
+    const idle = await connection();
+    expect(await idle.get()).toMatch(/^HTTP\/1\.1 200/);
+    const stopping = server.stop('SIGTERM');
+    const stoppedAt = performance.now();
+    // The signal has been handled (the port is closed) while these connections sat idle.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const answers = await Promise.all(connections.map((each) => each.get()));
+    const exitCode = await stopping;
+    const seconds = (performance.now() - stoppedAt) / 1000;
+    console.info(
+      `[server] SIGTERM with idle keep-alive connections: exited ${exitCode} after ${seconds.toFixed(1)} s`,
+    );
+    for (const answer of answers) {
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+      expect(answer).toContain('Hello, world!');
+    }
+    // The connection that stayed idle was closed at its keep-alive timeout, and the server exited then.
+    expect(idle.closed()).toBe(true);
+    expect(exitCode).toBe(0);
+    expect(seconds).toBeLessThan(8);
+  });
+
   test('WEB_CONCURRENCY=2: a worker killed under load is replaced and the port keeps answering', async () => {
     test.setTimeout(90_000);
     const server = await startServer({ DATABASE_URL: database.url, WEB_CONCURRENCY: '2' });
