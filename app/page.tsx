@@ -35,7 +35,9 @@ export default async function HomePage({
         <a href="/api/posts">GET /api/posts</a> (see the <Link href="/docs">API description</Link>).
         Questions? Use the <Link href="/contact">contact form</Link>.
       </p>
-      {page.items.length === 0 ? (
+      {page.items.length === 0 && beforeId !== undefined ? (
+        <p>No more posts.</p>
+      ) : page.items.length === 0 ? (
         <p>
           No posts yet. Create one with <code>POST /api/posts</code>, or run <code>npm run db:seed</code> for
           demo posts.

@@ -56,6 +56,11 @@ test('the home page pages with the API’s cursor: "Next page" shows older posts
 
   await page.getByRole('link', { name: 'Newest posts' }).click();
   await expect(page.getByRole('link', { name: newest, exact: true })).toBeVisible();
+
+  // Past the oldest post (a cursor before id 1): the end of the list, not an empty site.
+  await page.goto('/?cursor=1');
+  await expect(page.getByText('No more posts.')).toBeVisible();
+  await expect(page.getByText('No posts yet')).toHaveCount(0);
 });
 
 test('the home page links to the contact page and the API description', async ({ page }) => {

@@ -37,6 +37,7 @@ test('an unknown id, an id that is not a positive integer and a deleted post are
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(404);
     await expect(page.getByRole('heading', { level: 1, name: 'Not found' })).toBeVisible();
+    await expect(page).toHaveTitle('Not found · Posts');
   }
 });
 
