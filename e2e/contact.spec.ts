@@ -100,6 +100,60 @@ test('invalid input: each field says what is wrong, next to it, and keeps what w
   expect(await findStoredMessage(request, name)).toBeUndefined();
 });
 
+test('by keyboard: after a refusal the focus is on the first field to correct, and each answer is announced anew', async ({
+  page,
+  request,
+}) => {
+  await page.goto('/contact');
+  const form = fields(page);
+  await form.send.focus();
+  await page.keyboard.press('Enter');
+  await expect(form.name).toHaveAccessibleDescription('Name must not be empty.');
+  await expect(form.name).toBeFocused();
+  // The same refusal again: the live regions get new text nodes, which screen readers announce.
+  const marked = async () =>
+    page.evaluate(() => {
+      const nodes = [...document.querySelectorAll('.field-error > *, [role="status"] > *')] as (Element & {
+        seen?: boolean;
+      })[];
+      const fresh = nodes.filter((node) => !node.seen).length;
+      for (const node of nodes) node.seen = true;
+      return { nodes: nodes.length, fresh };
+    });
+  expect(await marked()).toEqual({ nodes: 4, fresh: 4 });
+  await form.send.focus();
+  await page.keyboard.press('Enter');
+  await expect(form.name).toBeFocused();
+  await expect.poll(marked).toEqual({ nodes: 4, fresh: 4 });
+
+  // Two messages sent one after the other: the second "sent" is announced too, and the focus stays on the
+  // button (it is not disabled while sending, which would drop the focus to the page).
+  for (const attempt of [1, 2]) {
+    const name = `Keyboard ${attempt} ${randomUUID()}`;
+    await fillForm(page, { name, email: EMAIL, message: 'By keyboard' });
+    await form.send.focus();
+    await page.keyboard.press('Enter');
+    await expect(form.name).toHaveValue('');
+    await expect(form.status).toHaveText('Thank you! Your message has been sent.');
+    await expect(form.send).toBeFocused();
+    expect(await marked()).toEqual({ nodes: 1, fresh: 1 });
+    expect(await findStoredMessage(request, name)).toBeDefined();
+  }
+});
+
+test('a paste of megabytes is cut by the field, and the server says what is too long', async ({ page }) => {
+  await page.goto('/contact');
+  const form = fields(page);
+  await fillForm(page, { name: 'Paster', email: EMAIL, message: '' });
+  await form.message.focus();
+  // As a paste does: inserted text, which the field's maxlength bounds (fill() would bypass it).
+  await page.evaluate(() => document.execCommand('insertText', false, 'log line\n'.repeat(120_000)));
+  expect((await form.message.inputValue()).length).toBeLessThanOrEqual(10_000);
+  await form.send.click();
+  await expect(form.message).toHaveAccessibleDescription('Message must be at most 5000 characters.');
+  await expect(form.name).toHaveValue('Paster');
+});
+
 test('the honeypot: out of reach for people; filled in, it looks like success and stores nothing', async ({
   page,
   request,
@@ -174,13 +228,32 @@ test.describe('with JavaScript disabled', () => {
       page.waitForResponse((candidate) => candidate.request().method() === 'POST'),
       fields(page).send.click(),
     ]);
-    expect(response.status()).toBe(200);
+    // Post, redirect, get: the page that says "sent" is an address of its own, not the answer to the post.
+    expect(response.status()).toBe(303);
+    await expect(page).toHaveURL(/\/contact\?sent=1$/);
     await expect(fields(page).status).toHaveText('Thank you! Your message has been sent.');
     await expect(fields(page).name).toHaveValue('');
     expect(await findStoredMessage(request, name)).toMatchObject({
       email: EMAIL,
       message: 'Sent without JavaScript',
     });
+    // Reloading it (or going back to it) posts nothing again.
+    const posts: string[] = [];
+    page.on('request', (sent) => sent.method() === 'POST' && posts.push(sent.url()));
+    await page.reload();
+    await expect(fields(page).status).toHaveText('Thank you! Your message has been sent.');
+    expect(posts).toEqual([]);
+  });
+
+  test('line breaks count as one character each, and are stored as typed', async ({ page, request }) => {
+    const name = `Lines ${randomUUID()}`;
+    // 5,000 characters with 100 line breaks: the browser posts each as CRLF.
+    const message = `${'x'.repeat(49)}\n`.repeat(100);
+    await page.goto('/contact');
+    await fillForm(page, { name, email: EMAIL, message });
+    await fields(page).send.click();
+    await expect(fields(page).status).toHaveText('Thank you! Your message has been sent.');
+    expect((await findStoredMessage(request, name))?.message).toBe(message);
   });
 
   test('invalid input: the server renders each error next to its field and keeps what was typed', async ({

@@ -14,9 +14,25 @@ export interface FormState<Field extends string> {
   values?: Partial<Record<Field, string>>;
   /** One sentence about the whole submission: that it worked, or what stopped it. */
   message?: string;
+  /**
+   * Which submission of this page's form this answers (1, 2, …): the page shows each answer anew, so that a
+   * screen reader announces it even when it says what the one before said.
+   */
+  attempt?: number;
 }
 
-/** The named fields of a submitted form as text; a missing field (or a file in its place) reads as empty. */
+/** The number of the submission after the one `previous` answered (its value comes from the browser). */
+export function nextAttempt(previous: { attempt?: unknown } | undefined): number {
+  const last = previous?.attempt;
+  return typeof last === 'number' && Number.isSafeInteger(last) && last > 0 ? last + 1 : 1;
+}
+
+/**
+ * The named fields of a submitted form as text; a missing field (or a file in its place) reads as empty. A
+ * browser sends each line break of a textarea as CRLF (HTML's form submission does so, with or without
+ * JavaScript); it becomes the `\n` that was typed, so that it counts as one character and is stored as the
+ * JSON API would store the same text.
+ */
 export function formText<Field extends string>(
   formData: FormData,
   names: readonly Field[],
@@ -24,7 +40,7 @@ export function formText<Field extends string>(
   const values = {} as Record<Field, string>;
   for (const name of names) {
     const value = formData.get(name);
-    values[name] = typeof value === 'string' ? value : '';
+    values[name] = typeof value === 'string' ? value.replaceAll('\r\n', '\n') : '';
   }
   return values;
 }

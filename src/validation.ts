@@ -81,16 +81,32 @@ export function codePointLength(min: number, max: number) {
         for (const _ of value) if (++count > max) return false;
         return count >= min;
       },
-      (issue) =>
-        [...issue.input].length < min
-          ? min === 1
-            ? 'must not be empty'
-            : `must be at least ${min} characters`
-          : `must be at most ${max} characters`,
+      (issue) => {
+        const length = [...issue.input].length;
+        if (length === 0) return 'must not be empty';
+        return length < min ? `must be at least ${min} characters` : `must be at most ${max} characters`;
+      },
     ),
     type: 'code_point_length' as const,
     bounds: { min, max },
   };
+}
+
+/** A schema or action as far as maxCharacters looks into it. */
+interface Piped {
+  type: string;
+  bounds?: { max: number };
+  pipe?: readonly Piped[];
+}
+
+/** The most characters a text schema allows (its codePointLength, in its pipe or a pipe within it). */
+export function maxCharacters(schema: Piped): number | undefined {
+  for (const item of schema.pipe ?? []) {
+    if (item.type === 'code_point_length') return item.bounds?.max;
+    const inner = item !== schema && item.pipe ? maxCharacters(item) : undefined;
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 /** Lone UTF-16 surrogates cannot be stored as UTF-8 text by either database. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ECHOED_VALUE_LIMIT, failedFormState, invalidFormState } from '../src/forms';
-import { ContactSubmission } from '../src/messages/schema';
+import { ECHOED_VALUE_LIMIT, failedFormState, formText, invalidFormState, nextAttempt } from '../src/forms';
+import { ContactMessageInput, ContactSubmission } from '../src/messages/schema';
 import { PostInput } from '../src/posts/schema';
-import { validate } from '../src/validation';
+import { maxCharacters, validate } from '../src/validation';
 
 const post = (fields: Record<string, unknown>) => validate(PostInput, { title: 'T', body: 'B', ...fields });
 /** The field errors of a failed validation, as a plain object. */
@@ -25,6 +25,9 @@ describe('validation', () => {
     const result = validate(ContactSubmission, { name: '', email: '', message: 'Hi' });
     assert.deepEqual(errorsOf(result), {
       name: ['must not be empty'],
+      email: ['must not be empty'],
+    });
+    assert.deepEqual(errorsOf(validate(ContactSubmission, { name: 'N', email: 'a@', message: 'Hi' })), {
       email: ['must be at least 3 characters'],
     });
     const invalid = validate(ContactSubmission, { name: 'N', email: '0@com', message: 'Hi' });
@@ -76,6 +79,30 @@ describe('validation', () => {
 });
 
 describe('form state', () => {
+  test("a form field's CRLF line breaks become the \\n that was typed; a missing field or a file is empty", () => {
+    const form = new FormData();
+    form.set('message', 'one\r\ntwo\r\n\r\nthree\n');
+    form.set('upload', new Blob(['x']));
+    assert.deepEqual(formText(form, ['message', 'upload', 'absent']), {
+      message: 'one\ntwo\n\nthree\n',
+      upload: '',
+      absent: '',
+    });
+  });
+
+  test('each answer numbers its submission, whatever the browser sends back as the previous one', () => {
+    assert.equal(nextAttempt(undefined), 1);
+    assert.equal(nextAttempt({ attempt: 4 }), 5);
+    for (const forged of ['4', -1, 1.5, Number.MAX_SAFE_INTEGER + 1, null]) {
+      assert.equal(nextAttempt({ attempt: forged }), 1, String(forged));
+    }
+  });
+
+  test("a field's limit for the form comes from the schema the action validates with", () => {
+    const { name, email, message } = ContactMessageInput.entries;
+    assert.deepEqual([name, email, message].map(maxCharacters), [100, 254, 5_000]);
+  });
+
   test('what was typed comes back, but a flood does not: each value at most 10,000 characters, whole ones', () => {
     const typed = { name: 'Ada', message: '😀'.repeat(150_000) };
     const result = validate(ContactSubmission, { ...typed, email: 'ada@example.com' });

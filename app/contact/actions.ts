@@ -1,11 +1,13 @@
 'use server';
 
 import { headers } from 'next/headers';
-import { failedFormState, formText, invalidFormState, type FormState } from '@/src/forms';
+import { redirect } from 'next/navigation';
+import { failedFormState, formText, invalidFormState, nextAttempt, type FormState } from '@/src/forms';
 import { clientAddress } from '@/src/http/client';
 import { CONTACT_HONEYPOT_FIELD, ContactSubmission, type ContactMessageInput } from '@/src/messages/schema';
 import { submitContactMessage } from '@/src/messages/service';
 import { validate } from '@/src/validation';
+import { CONTACT_SENT, CONTACT_SENT_PATH } from './sent';
 
 export type ContactField = keyof ContactMessageInput;
 export type ContactFormState = FormState<ContactField>;
@@ -18,19 +20,24 @@ const FIELDS: readonly ContactField[] = ['name', 'email', 'message'];
  * already answered a cross-origin post with 403, before this runs.
  */
 export async function sendContactMessage(
-  _previous: ContactFormState,
+  previous: ContactFormState,
   formData: FormData,
 ): Promise<ContactFormState> {
   // A call crafted by hand may pass anything; thrown, it is answered 400 (see failedFormPost in server.ts).
   if (!(formData instanceof FormData)) throw new TypeError('The contact action was called without a form.');
+  const attempt = nextAttempt(previous);
   // What was typed goes back into the fields after a failure; the honeypot does not.
   const typed = formText(formData, FIELDS);
   const submission = validate(ContactSubmission, formText(formData, [...FIELDS, CONTACT_HONEYPOT_FIELD]));
-  if (!submission.success) return invalidFormState(submission.errors, typed);
+  if (!submission.success) return { ...invalidFormState(submission.errors, typed), attempt };
+  const requestHeaders = await headers();
   try {
-    await submitContactMessage(submission.output, clientAddress(await headers()));
+    await submitContactMessage(submission.output, clientAddress(requestHeaders));
   } catch (error) {
-    return failedFormState(error, typed);
+    return { ...failedFormState(error, typed), attempt };
   }
-  return { status: 'success', message: 'Thank you! Your message has been sent.' };
+  // Posted without JavaScript (a script's call names its action in this header): answered with a redirect,
+  // 303, so that reloading the page that says "sent" does not post the message again.
+  if (!requestHeaders.has('next-action')) redirect(CONTACT_SENT_PATH);
+  return { status: 'success', message: CONTACT_SENT, attempt };
 }

@@ -1,16 +1,18 @@
 'use client';
 
-import { useActionState, type ReactNode } from 'react';
+import { useActionState, useEffect, useRef, type MouseEvent, type ReactNode } from 'react';
 import { useFormStatus } from 'react-dom';
 import { sendContactMessage, type ContactField, type ContactFormState } from './actions';
+import { CONTACT_SENT } from './sent';
 
-const initialState: ContactFormState = { status: 'idle' };
+const FIELD_ORDER: readonly ContactField[] = ['name', 'email', 'message'];
 
 interface ControlProps {
   id: string;
   name: ContactField;
   defaultValue: string;
   required: true;
+  maxLength: number;
   'aria-invalid': boolean;
   'aria-describedby': string;
 }
@@ -22,11 +24,13 @@ interface ControlProps {
 function Field({
   name,
   label,
+  maxCharacters,
   state,
   children,
 }: {
   name: ContactField;
   label: string;
+  maxCharacters: number;
   state: ContactFormState;
   children: (control: ControlProps) => ReactNode;
 }) {
@@ -43,41 +47,79 @@ function Field({
         // runs, to these defaults, so the text stays (and after a success, the empty form is the reset).
         defaultValue: state.values?.[name] ?? '',
         required: true,
+        // The browser counts UTF-16 units, two for some characters: twice the limit lets every text the
+        // server accepts through, and keeps a paste of megabytes from making the post too large to send
+        // (a text over the limit still comes back with its message).
+        maxLength: 2 * maxCharacters,
         'aria-invalid': errors !== undefined,
         'aria-describedby': errorId,
       })}
       <p id={errorId} className="field-error" aria-live="polite">
-        {errors?.map((message) => `${label} ${message}.`).join(' ')}
+        {/* Keyed by the submission: the same message after another try is new text, announced again. */}
+        {errors && (
+          <span key={state.attempt}>{errors.map((message) => `${label} ${message}.`).join(' ')}</span>
+        )}
       </p>
     </div>
   );
 }
 
-/** useFormStatus reads the enclosing form, so the button is its own component inside it. */
+/**
+ * useFormStatus reads the enclosing form, so the button is its own component inside it. While the action
+ * runs it refuses further clicks (and Enter in a field) rather than being disabled: a disabled button loses
+ * the keyboard focus, which would drop a keyboard user at the top of the page.
+ */
 function SubmitButton() {
   const { pending } = useFormStatus();
+  const refuseWhilePending = (event: MouseEvent<HTMLButtonElement>) => {
+    if (pending) event.preventDefault();
+  };
   return (
-    <button type="submit" disabled={pending}>
+    <button type="submit" aria-disabled={pending} onClick={refuseWhilePending}>
       {pending ? 'Sending…' : 'Send message'}
     </button>
   );
 }
 
-export function ContactForm({ honeypotName }: { honeypotName: string }) {
-  const [state, formAction] = useActionState(sendContactMessage, initialState);
+export function ContactForm({
+  honeypotName,
+  maxCharacters,
+  sent,
+}: {
+  honeypotName: string;
+  maxCharacters: Record<ContactField, number>;
+  /** The page was reached after a message was stored (a form posted without JavaScript). */
+  sent: boolean;
+}) {
+  const [state, formAction] = useActionState(
+    sendContactMessage,
+    sent ? { status: 'success', message: CONTACT_SENT } : { status: 'idle' },
+  );
+  const form = useRef<HTMLFormElement>(null);
+  // After a refusal, the keyboard focus goes to the first field to correct, which a screen reader reads
+  // with its message.
+  useEffect(() => {
+    const first = FIELD_ORDER.find((name) => state.errors?.[name]);
+    if (first) form.current?.querySelector<HTMLElement>(`#contact-${first}`)?.focus();
+  }, [state]);
+  const field = (name: ContactField, label: string, control: (props: ControlProps) => ReactNode) => (
+    <Field name={name} label={label} maxCharacters={maxCharacters[name]} state={state}>
+      {control}
+    </Field>
+  );
   return (
     // noValidate: the server's messages, next to each field, are the ones people see with or without
     // JavaScript; `required` and `type="email"` still tell assistive technology and phone keyboards.
-    <form action={formAction} className="stack" noValidate>
-      <Field name="name" label="Name" state={state}>
-        {(control) => <input {...control} type="text" autoComplete="name" />}
-      </Field>
-      <Field name="email" label="Email" state={state}>
-        {(control) => <input {...control} type="email" autoComplete="email" spellCheck={false} />}
-      </Field>
-      <Field name="message" label="Message" state={state}>
-        {(control) => <textarea {...control} rows={6} />}
-      </Field>
+    <form ref={form} action={formAction} className="stack" noValidate>
+      {field('name', 'Name', (control) => (
+        <input {...control} type="text" autoComplete="name" />
+      ))}
+      {field('email', 'Email', (control) => (
+        <input {...control} type="email" autoComplete="email" spellCheck={false} />
+      ))}
+      {field('message', 'Message', (control) => (
+        <textarea {...control} rows={6} />
+      ))}
       {/* The honeypot: off-screen, out of the tab order and hidden from screen readers; bots fill it in. */}
       <div className="honeypot" aria-hidden="true">
         <label htmlFor="contact-honeypot">Leave this field empty</label>
@@ -86,7 +128,9 @@ export function ContactForm({ honeypotName }: { honeypotName: string }) {
       <SubmitButton />
       <div role="status">
         {state.message && (
-          <p className={`notice ${state.status === 'success' ? 'ok' : 'error'}`}>{state.message}</p>
+          <p key={state.attempt} className={`notice ${state.status === 'success' ? 'ok' : 'error'}`}>
+            {state.message}
+          </p>
         )}
       </div>
     </form>
