@@ -146,12 +146,31 @@ test('a paste of megabytes is cut by the field, and the server says what is too 
   const form = fields(page);
   await fillForm(page, { name: 'Paster', email: EMAIL, message: '' });
   await form.message.focus();
-  // As a paste does: inserted text, which the field's maxlength bounds (fill() would bypass it).
+  // As a paste does: inserted text, which the field's maxlength bounds.
   await page.evaluate(() => document.execCommand('insertText', false, 'log line\n'.repeat(120_000)));
   expect((await form.message.inputValue()).length).toBeLessThanOrEqual(10_000);
   await form.send.click();
   await expect(form.message).toHaveAccessibleDescription('Message must be at most 5000 characters.');
   await expect(form.name).toHaveValue('Paster');
+});
+
+test('an answer the page cannot use shows the error page, and "Try again" brings the form back', async ({
+  page,
+}) => {
+  await page.goto('/contact');
+  // What a proxy in front might answer instead of the server: not an action's answer at all.
+  await page.route('**/contact', (route) =>
+    route.request().method() === 'POST'
+      ? route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>Bad gateway</h1>' })
+      : route.continue(),
+  );
+  await fillForm(page, { name: 'Unlucky', email: EMAIL, message: 'Through a broken proxy' });
+  await fields(page).send.click();
+  await expect(page.getByRole('heading', { name: 'This page is not available right now' })).toBeVisible();
+  await page.unroute('**/contact');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(fields(page).send).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'This page is not available right now' })).toHaveCount(0);
 });
 
 test('the honeypot: out of reach for people; filled in, it looks like success and stores nothing', async ({
