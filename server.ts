@@ -1,6 +1,7 @@
 // The production server (`npm start`): Next.js's custom-server API behind a Node.js HTTP server that owns
 // what only the socket knows: the client's address, timeouts, malformed request lines, one access-log line
 // per request, worker processes on every core, and a graceful shutdown. `next dev` stays for development.
+import { randomUUID } from 'node:crypto';
 import cluster from 'node:cluster';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
@@ -25,6 +26,20 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'strict-origin-when-cross-origin',
 };
+
+/**
+ * The headers of every answer, those written straight to the socket for a request Node.js could not parse
+ * included: its id, the security headers, and HSTS where the site is served only over HTTPS.
+ */
+function everyAnswersHeaders(requestId: string, hstsMaxAgeSeconds: number): [string, string][] {
+  return [
+    ['X-Request-Id', requestId],
+    ...Object.entries(SECURITY_HEADERS),
+    ...(hstsMaxAgeSeconds > 0
+      ? [['Strict-Transport-Security', `max-age=${hstsMaxAgeSeconds}`] as [string, string]]
+      : []),
+  ];
+}
 
 /** How long a closing connection lingers, and how much of an unread upload it reads and discards meanwhile
  * (see lingerOnClose). */
@@ -114,7 +129,7 @@ function refuse(response: ServerResponse, { status, detail, headers }: Refusal):
  * did not arrive in time. A request already handed on is answered through its own response, if nothing has
  * been sent yet.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, hstsMaxAgeSeconds: number): void {
   const pending = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
   if (pending && !pending.headersSent && error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return refuse(pending, { status: 408, detail: 'The request took too long to arrive.' });
@@ -145,7 +160,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
     'Content-Type: application/problem+json',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
-    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
+    ...everyAnswersHeaders(randomUUID(), hstsMaxAgeSeconds).map(([name, value]) => `${name}: ${value}`),
   ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
@@ -171,10 +186,8 @@ async function serve(config: Config): Promise<void> {
     (request: IncomingMessage, response: ServerResponse) => {
       const prepared = prepareRequest(request, config.trustedProxies);
       logWhenDone(request, response, prepared.requestId, settings.logFormat);
-      response.setHeader('X-Request-Id', prepared.requestId);
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-      if (settings.hstsMaxAgeSeconds > 0)
-        response.setHeader('Strict-Transport-Security', `max-age=${settings.hstsMaxAgeSeconds}`);
+      for (const [name, value] of everyAnswersHeaders(prepared.requestId, settings.hstsMaxAgeSeconds))
+        response.setHeader(name, value);
       if (request.headers['content-length'] || request.headers['transfer-encoding'])
         lingerOnClose(request.socket);
       if (prepared.refusal) return refuse(response, prepared.refusal);
@@ -192,7 +205,9 @@ async function serve(config: Config): Promise<void> {
       void requestContexts().run(context, () => handle(request, response));
     },
   );
-  server.on('clientError', answerClientError);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+    answerClientError(error, socket, settings.hstsMaxAgeSeconds),
+  );
   // An Expect other than 100-continue: refused by prepareRequest (417) with the server's own headers.
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
     server.emit('request', request, response),
@@ -204,7 +219,11 @@ async function serve(config: Config): Promise<void> {
     if (event === 'upgrade') queueMicrotask(() => server.removeAllListeners('upgrade'));
   });
   server.on('connect', (_request: IncomingMessage, socket: Socket) =>
-    answerClientError(Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD' }), socket),
+    answerClientError(
+      Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD' }),
+      socket,
+      settings.hstsMaxAgeSeconds,
+    ),
   );
 
   // A port taken or a HOST that does not resolve: said once, and exit 1 (without a listener for it, the error

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { isolatedDatabase } from './support/databases';
@@ -37,7 +38,9 @@ test('every page carries a CSP with a nonce of its own, and its scripts carry th
   expect(created.status()).toBe(201);
   const { id } = (await created.json()) as { id: number };
   const nonces = new Set<string>();
-  for (const path of ['/', '/contact', '/docs', `/posts/${id}`, '/nonexistent']) {
+  // `/_next/imagex`: a 404 page at a path that only begins like the image endpoint's.
+  const paths = ['/', '/contact', '/docs', `/posts/${id}`, '/nonexistent', '/_next/imagex'];
+  for (const path of paths) {
     for (let round = 0; round < 2; round += 1) {
       const response = await request.get(path);
       const policy = response.headers()['content-security-policy'];
@@ -58,7 +61,7 @@ test('every page carries a CSP with a nonce of its own, and its scripts carry th
       for (const tag of scripts) expect(tag, path).toContain(`nonce="${nonce}"`);
     }
   }
-  expect(nonces.size).toBe(10);
+  expect(nonces.size).toBe(paths.length * 2);
   // Not HTTPS-only unless configured so.
   expect((await request.get('/')).headers()['strict-transport-security']).toBeUndefined();
 });
@@ -133,6 +136,21 @@ test('HSTS_MAX_AGE_SECONDS: Strict-Transport-Security on every answer, and pages
     for (const path of ['/', '/api/hello', '/api/posts/%', '/nonexistent']) {
       const response = await fetch(`${server.url}${path}`);
       expect(response.headers.get('strict-transport-security'), path).toBe('max-age=31536000');
+    }
+    // Answers the server writes to the socket itself, for requests Node.js cannot parse, carry it too, and
+    // an id of their own.
+    for (const requestLine of ['TRACK / HTTP/1.1', 'GET / HTTP/1.1\r\nBad Header']) {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = net.connect(server.port, '127.0.0.1');
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(received));
+        socket.write(`${requestLine}\r\nHost: x\r\n\r\n`);
+      });
+      expect(answer, requestLine).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer, requestLine).toMatch(/\r\nStrict-Transport-Security: max-age=31536000\r\n/i);
+      expect(answer, requestLine).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/i);
     }
     const page = await fetch(`${server.url}/contact`);
     expect(page.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
