@@ -57,6 +57,7 @@ function withContentSecurityPolicy(request: NextRequest): NextResponse {
 }
 
 export const config = {
-  // Every path but the API and the build's static files (whose requests carry no page and no nonce).
-  matcher: ['/((?!api/|_next/static/|_next/image).*)'],
+  // Every path but the API, the build's static files and the image endpoint (`/_next/image` exactly: a page
+  // path that only begins so, `/_next/imagex`, is a 404 page, which gets its policy like any other).
+  matcher: ['/((?!api/|_next/static/|_next/image$).*)'],
 };
