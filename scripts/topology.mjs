@@ -92,7 +92,12 @@ ${instancePorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1
       proxy_set_header Host $http_host;
       # Appends the client's address: the instances run with TRUSTED_PROXIES=1.
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      # The forwarding headers the service believes from a trusted proxy are set here or removed (an empty
+      # value), never passed on from the client: the host is the Host header above.
+      proxy_set_header X-Forwarded-Host "";
       proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Port "";
+      proxy_set_header X-Real-IP "";
       proxy_set_header X-Request-Id $request_id;
       # A request that never reached an instance, or that a losing instance answered 502/503, goes to the
       # other one; nginx retries a POST only when it was never sent.

@@ -142,6 +142,18 @@ test('the contact limit counts each real client, through nginx; a rotated X-Forw
     for (let index = 0; index < 10; index += 1) {
       expect((await send(`Rotated ${index}`, '127.0.0.1', `198.51.100.${index}`)).status).toBe(429);
     }
+    // nginx does not pass on a client's X-Forwarded-Host: another site's Origin stays another site's, and
+    // the site's own is still its own.
+    const fromOrigin = (name: string, headers: Record<string, string>) =>
+      request(`${topology.url}/api/submit-form`, {
+        method: 'POST',
+        from: '127.0.0.3',
+        body: { name, email: 'client@example.com', message: 'Hello' },
+        headers,
+      });
+    const forged = { Origin: 'https://evil.example', 'X-Forwarded-Host': 'evil.example' };
+    expect((await fromOrigin('Forged', forged)).status).toBe(403);
+    expect((await fromOrigin('C1', { Origin: new URL(topology.url).origin })).status).toBe(200);
     const stored = await request(`${topology.url}/api/messages?limit=100`, {
       headers: { Authorization: `Bearer ${TOKEN}` },
     });
@@ -150,6 +162,7 @@ test('the contact limit counts each real client, through nginx; a rotated X-Forw
       'A2',
       'B1',
       'B2',
+      'C1',
     ]);
   });
 });
