@@ -28,17 +28,14 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * The headers of every answer, those written straight to the socket for a request Node.js could not parse
- * included: its id, the security headers, and HSTS where the site is served only over HTTPS.
+ * The headers every answer carries besides its X-Request-Id, those written straight to the socket for a
+ * request Node.js could not parse included: the security headers, and HSTS where the site is served only
+ * over HTTPS. Made once, at start.
  */
-function everyAnswersHeaders(requestId: string, hstsMaxAgeSeconds: number): [string, string][] {
-  return [
-    ['X-Request-Id', requestId],
-    ...Object.entries(SECURITY_HEADERS),
-    ...(hstsMaxAgeSeconds > 0
-      ? [['Strict-Transport-Security', `max-age=${hstsMaxAgeSeconds}`] as [string, string]]
-      : []),
-  ];
+function fixedAnswerHeaders(hstsMaxAgeSeconds: number): readonly [string, string][] {
+  const headers = Object.entries(SECURITY_HEADERS);
+  if (hstsMaxAgeSeconds > 0) headers.push(['Strict-Transport-Security', `max-age=${hstsMaxAgeSeconds}`]);
+  return headers;
 }
 
 /** How long a closing connection lingers, and how much of an unread upload it reads and discards meanwhile
@@ -129,7 +126,11 @@ function refuse(response: ServerResponse, { status, detail, headers }: Refusal):
  * did not arrive in time. A request already handed on is answered through its own response, if nothing has
  * been sent yet.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket, hstsMaxAgeSeconds: number): void {
+function answerClientError(
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+  fixedHeaders: readonly [string, string][],
+): void {
   const pending = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
   if (pending && !pending.headersSent && error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return refuse(pending, { status: 408, detail: 'The request took too long to arrive.' });
@@ -160,7 +161,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, hstsMax
     'Content-Type: application/problem+json',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
-    ...everyAnswersHeaders(randomUUID(), hstsMaxAgeSeconds).map(([name, value]) => `${name}: ${value}`),
+    `X-Request-Id: ${randomUUID()}`,
+    ...fixedHeaders.map(([name, value]) => `${name}: ${value}`),
   ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
@@ -171,6 +173,7 @@ async function serve(config: Config): Promise<void> {
   // Runs instrumentation.ts: the database is opened and migrated before the first request.
   await app.prepare();
   const handle = app.getRequestHandler();
+  const fixedHeaders = fixedAnswerHeaders(settings.hstsMaxAgeSeconds);
 
   const server = http.createServer(
     {
@@ -186,8 +189,8 @@ async function serve(config: Config): Promise<void> {
     (request: IncomingMessage, response: ServerResponse) => {
       const prepared = prepareRequest(request, config.trustedProxies);
       logWhenDone(request, response, prepared.requestId, settings.logFormat);
-      for (const [name, value] of everyAnswersHeaders(prepared.requestId, settings.hstsMaxAgeSeconds))
-        response.setHeader(name, value);
+      response.setHeader('X-Request-Id', prepared.requestId);
+      for (const [name, value] of fixedHeaders) response.setHeader(name, value);
       if (request.headers['content-length'] || request.headers['transfer-encoding'])
         lingerOnClose(request.socket);
       if (prepared.refusal) return refuse(response, prepared.refusal);
@@ -206,7 +209,7 @@ async function serve(config: Config): Promise<void> {
     },
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
-    answerClientError(error, socket, settings.hstsMaxAgeSeconds),
+    answerClientError(error, socket, fixedHeaders),
   );
   // An Expect other than 100-continue: refused by prepareRequest (417) with the server's own headers.
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
@@ -222,7 +225,7 @@ async function serve(config: Config): Promise<void> {
     answerClientError(
       Object.assign(new Error('CONNECT'), { code: 'HPE_INVALID_METHOD' }),
       socket,
-      settings.hstsMaxAgeSeconds,
+      fixedHeaders,
     ),
   );
 
