@@ -120,6 +120,9 @@ describe('page bodies, checked before Next.js reads them', () => {
       '/api/../contact',
       '/api/%2E%2E/contact?x=1',
       '/api/posts/%2e%2e/..',
+      '/api\\..\\contact',
+      '/api/.%2E/contact',
+      '/api/\t../contact',
     ]) {
       assert.equal(refusal('POST', url, { 'transfer-encoding': 'chunked' })?.status, 411, url);
       assert.equal(refusal('POST', url, { 'content-length': String(1024 * 1024 + 1) })?.status, 413, url);

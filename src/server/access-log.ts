@@ -12,20 +12,43 @@ export function logWhenDone(
   format: 'text' | 'json',
 ): void {
   const started = performance.now();
-  response.once('close', () => {
-    const entry = {
-      method: request.headers['x-unroutable-method'] ?? request.method,
-      path: (request.url ?? '').split('?')[0],
-      status: response.writableFinished ? response.statusCode : 499,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      requestId,
-    };
-    // Straight to stdout: Next.js wraps console's methods with work of its own (dimming, exit checks) that
-    // cost ~8% of a small request's CPU when every request logs through them.
-    process.stdout.write(
+  // 'close' comes once: `on` spares the wrapper `once` would make for each request.
+  response.on('close', () => {
+    const method = request.headers['x-unroutable-method'] ?? request.method;
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const status = response.writableFinished ? response.statusCode : 499;
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    logLine(
       format === 'json'
-        ? `${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`
-        : `${entry.method} ${entry.path} ${entry.status} ${entry.ms} ms ${entry.requestId}\n`,
+        ? `${JSON.stringify({ time: new Date().toISOString(), method, path, status, ms, requestId })}\n`
+        : `${method} ${path} ${status} ${ms} ms ${requestId}\n`,
     );
   });
 }
+
+/** Lines that wait for the end of this turn of the event loop, or for this many to gather. */
+let waiting: string[] = [];
+const MAX_WAITING_LINES = 256;
+
+/**
+ * Straight to stdout, not through console (Next.js wraps its methods with work of its own, dimming and exit
+ * checks). The lines of the requests that end in one turn of the event loop go out in one write: under load
+ * a write per request cost about 4% of a small request's CPU. At exit what waits is written at once, so a
+ * line is only lost with the process killed outright, and then only that turn's.
+ */
+function logLine(line: string): void {
+  if (waiting.length === 0) setImmediate(writeWaiting);
+  waiting.push(line);
+  if (waiting.length >= MAX_WAITING_LINES) writeWaiting();
+}
+
+function writeWaiting(): void {
+  if (waiting.length === 0) return;
+  const text = waiting.join('');
+  waiting = [];
+  process.stdout.write(text);
+}
+
+process.on('exit', writeWaiting);

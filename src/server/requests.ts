@@ -93,21 +93,11 @@ export function prepareRequest(
     }
     request.url = `${absolute.pathname}${absolute.search}`;
   }
-  const path = (request.url ?? '/').split('?')[0] as string;
-  try {
-    decodeURIComponent(path);
-  } catch {
-    return {
-      requestId,
-      refusal: { status: 400, detail: 'The path has a malformed percent-encoding (such as %E0%A4%A).' },
-    };
-  }
-  // What is checked below is checked where Next.js will route the request: on the path with its dot segments
-  // resolved, as its URL parser resolves them (`/api/%2e%2e/contact` is the contact page, not the API).
-  const routed = URL.canParse(`http://n${path}`) ? new URL(`http://n${path}`).pathname : undefined;
-  if (routed === undefined) {
-    return { requestId, refusal: { status: 400, detail: 'The request target is not a valid path.' } };
-  }
+  const url = request.url ?? '/';
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  const routed = PLAIN_PATH.test(path) ? path : resolvedPath(path);
+  if (typeof routed !== 'string') return { requestId, refusal: routed };
   if (routed.startsWith('/_next/') && method !== 'GET' && method !== 'HEAD') {
     // The build's files and image optimiser, which the proxy does not see: they are only ever read.
     return {
@@ -125,6 +115,24 @@ export function prepareRequest(
     if (refusal) return { requestId, refusal };
   }
   return { requestId, api };
+}
+
+/** A path of plain segments (unreserved characters, no segment of dots only): URL parsing leaves it as it is. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?$/;
+
+/**
+ * The path as Next.js will route it: with its dot segments resolved, as its URL parser resolves them
+ * (`/api/%2e%2e/contact` is the contact page, not the API); or the refusal of a path that does not decode.
+ */
+function resolvedPath(path: string): string | Refusal {
+  try {
+    decodeURIComponent(path);
+  } catch {
+    return { status: 400, detail: 'The path has a malformed percent-encoding (such as %E0%A4%A).' };
+  }
+  return URL.canParse(`http://n${path}`)
+    ? new URL(`http://n${path}`).pathname
+    : { status: 400, detail: 'The request target is not a valid path.' };
 }
 
 /** Node.js's own test for `Expect: 100-continue`, which it answers itself; any other expectation is refused. */
