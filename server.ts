@@ -1,6 +1,7 @@
 // The production server (`npm start`): Next.js's custom-server API behind a Node.js HTTP server that owns
 // what only the socket knows: the client's address, timeouts, malformed request lines, one access-log line
-// per request, worker processes on every core, and a graceful shutdown. `next dev` stays for development.
+// per request, the pages' methods and CSP, worker processes on every core, and a graceful shutdown. With
+// --dev (`npm run dev`) the same server runs Next.js's development server, in one process.
 import { randomUUID } from 'node:crypto';
 import cluster from 'node:cluster';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,6 +12,7 @@ import { problemJson } from './src/http/problem-json';
 import { lifecycle } from './src/lifecycle';
 import { within } from './src/within';
 import { logWhenDone } from './src/server/access-log';
+import { pageSecurityPolicy } from './src/server/pages';
 import { prepareRequest, type Refusal } from './src/server/requests';
 import { requestContexts, type RequestContext } from './src/request-context';
 import {
@@ -83,7 +85,8 @@ function configured(): Config {
 
 /**
  * A form post (a Server Action call) that Next.js refused in its own format: a request it could not decode
- * (a malformed body, an action id of another build) is the client's fault, so a 4xx problem, never a 500; the cause, if any, is in the log Next.js wrote. The proxy's own problem answers are kept as they are.
+ * (a malformed body, an action id of another build) is the client's fault, so a 4xx problem, never a 500;
+ * the cause, if any, is in the log Next.js wrote. Problem answers are kept as they are.
  */
 function failedFormPost(requestId: string) {
   return (status: number, contentType: string): Replacement | undefined => {
@@ -167,13 +170,17 @@ function answerClientError(
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
+/** `npm run dev`: Next.js's development server (compiled on request, hot reload) behind this same server. */
+const development = process.argv.includes('--dev');
+
 async function serve(config: Config): Promise<void> {
   const { server: settings } = config;
-  const app = next({ dev: false, dir: process.cwd(), port: settings.port, hostname: settings.host });
+  const app = next({ dev: development, dir: process.cwd(), port: settings.port, hostname: settings.host });
   // Runs instrumentation.ts: the database is opened and migrated before the first request.
   await app.prepare();
   const handle = app.getRequestHandler();
   const fixedHeaders = fixedAnswerHeaders(settings.hstsMaxAgeSeconds);
+  const policyOptions = { development, upgradeInsecureRequests: settings.hstsMaxAgeSeconds > 0 };
 
   const server = http.createServer(
     {
@@ -202,6 +209,9 @@ async function serve(config: Config): Promise<void> {
         void handle(request, response);
         return;
       }
+      if (prepared.page) {
+        response.setHeader('Content-Security-Policy', pageSecurityPolicy(request.headers, policyOptions));
+      }
       const context: RequestContext = { databaseUnavailable: false };
       if (request.method === 'POST') replaceFailures(response, failedFormPost(prepared.requestId));
       else unavailablePagesAs503(response, context);
@@ -217,9 +227,10 @@ async function serve(config: Config): Promise<void> {
   );
   // Next.js adds an 'upgrade' listener at its first request (for its development server's hot reload); with
   // one, a request that asks to upgrade (curl --http2's h2c, a WebSocket) is closed without an answer. This
-  // server upgrades nothing, and without the listener Node.js answers such a request as any other.
+  // server upgrades nothing, and without the listener Node.js answers such a request as any other; in
+  // development, hot reload is the one upgrade there is.
   server.on('newListener', (event) => {
-    if (event === 'upgrade') queueMicrotask(() => server.removeAllListeners('upgrade'));
+    if (event === 'upgrade' && !development) queueMicrotask(() => server.removeAllListeners('upgrade'));
   });
   server.on('connect', (_request: IncomingMessage, socket: Socket) =>
     answerClientError(
@@ -258,12 +269,20 @@ async function serve(config: Config): Promise<void> {
     // way to tell whether its write was done. Instead every answer from now on says `Connection: close`,
     // and a connection that stays idle closes at its keep-alive timeout, as clients were told
     // (`Keep-Alive: timeout=…`) and allow for.
-    const closed = new Promise((resolve) => net.Server.prototype.close.call(server, resolve));
-    const grace = setTimeout(() => {
-      console.warn('[service] shutdown grace period over: closing the connections still open');
-      server.closeAllConnections();
-    }, settings.shutdownGraceMs).unref();
-    await closed;
+    // In development the hot-reload socket stays open as long as a browser tab does: no grace there.
+    const graceMs = development ? 0 : settings.shutdownGraceMs;
+    let grace: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      net.Server.prototype.close.call(server, () => resolve());
+      grace = setTimeout(() => {
+        if (!development)
+          console.warn('[service] shutdown grace period over: closing the connections still open');
+        server.closeAllConnections();
+        // An upgraded socket (the development server's hot reload) is no longer the HTTP server's to close,
+        // and would hold close() open for as long as the browser keeps it.
+        resolve();
+      }, graceMs).unref();
+    });
     clearTimeout(grace);
     // A database that stopped answering must not keep the process from ending: each closer gets a bound.
     for (const close of lifecycle().closers) {
@@ -321,7 +340,7 @@ function keepServingWithoutLog(): void {
 
 keepServingWithoutLog();
 const config = configured();
-if (cluster.isPrimary && config.server.workers > 1) {
+if (cluster.isPrimary && config.server.workers > 1 && !development) {
   supervise(config);
 } else {
   serve(config).catch((error: unknown) => {

@@ -9,7 +9,7 @@ export const metadata: Metadata = {
 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
-  // Every page is rendered per request: its scripts carry the nonce of this response's CSP (see proxy.ts),
+  // Every page is rendered per request: its scripts carry the nonce of this response's CSP (src/server/pages.ts),
   // which a page prerendered at build time could not know.
   await connection();
   return (

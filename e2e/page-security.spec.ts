@@ -66,6 +66,19 @@ test('every page carries a CSP with a nonce of its own, and its scripts carry th
   expect((await request.get('/')).headers()['strict-transport-security']).toBeUndefined();
 });
 
+test('a nonce a client offers in its own Content-Security-Policy request header is not used', async ({
+  request,
+}) => {
+  const response = await request.get('/contact', {
+    headers: { 'Content-Security-Policy': "script-src 'nonce-chosenbytheclient'" },
+  });
+  const nonce = nonceOf(response.headers()['content-security-policy']);
+  expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+  const html = await response.text();
+  expect(html).not.toContain('chosenbytheclient');
+  expect(html).toContain(`nonce="${nonce}"`);
+});
+
 test('no page reports a CSP violation while it works: links, the form, Swagger UI', async ({
   page,
   request,

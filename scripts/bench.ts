@@ -61,7 +61,7 @@ interface Sample {
 
 // ---- the floor app ----------------------------------------------------------------------------------------
 
-/** A minimal Next.js app that shares nothing with the service, built outside the project (whose proxy.ts and
+/** A minimal Next.js app that shares nothing with the service, built outside the project (whose
  * instrumentation.ts would otherwise be found), resolving `next` through a link to the project's modules. */
 function buildFloorApp(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'next-floor-'));

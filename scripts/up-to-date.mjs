@@ -7,15 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 
 /** Files a build is made from (directories are walked), and where the digest of the last build is kept. */
-const BUILD_INPUTS = [
-  'app',
-  'src',
-  'public',
-  'server.ts',
-  'instrumentation.ts',
-  'proxy.ts',
-  'next.config.mjs',
-];
+const BUILD_INPUTS = ['app', 'src', 'public', 'server.ts', 'instrumentation.ts', 'next.config.mjs'];
 BUILD_INPUTS.push('tsconfig.json', 'tsconfig.server.json', 'package-lock.json');
 
 const TASKS = {

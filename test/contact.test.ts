@@ -7,7 +7,7 @@ import { outcomeOf } from '../src/db/errors';
 import { DomainError } from '../src/errors';
 import { failedFormState, invalidFormState } from '../src/forms';
 import { clientAddress } from '../src/http/client';
-import { requireSameOrigin } from '../src/http/origin';
+import { requireSameOrigin } from '../src/http/access';
 import { rateLimitedAs } from '../src/rate-limit/network';
 import { HttpError } from '../src/http/problem';
 import type { FieldErrors } from '../src/validation';

@@ -89,8 +89,8 @@ describe('prepareRequest', () => {
     assert.equal(status(none), 400);
     none.httpVersion = '1.0';
     assert.equal(status(none), undefined, 'HTTP/1.0 has no Host to require');
-    assert.equal(status(incoming('PUT', '/', { expect: '100-Continue' })), undefined);
-    assert.equal(status(incoming('PUT', '/', { expect: '200-ok' })), 417);
+    assert.equal(status(incoming('PUT', '/api/posts/1', { expect: '100-Continue' })), undefined);
+    assert.equal(status(incoming('PUT', '/api/posts/1', { expect: '200-ok' })), 417);
   });
 });
 
@@ -99,7 +99,8 @@ describe('page bodies, checked before Next.js reads them', () => {
     prepareRequest(incoming(method, url, headers), 0).refusal;
 
   test('a form of up to 1 MiB passes; more is 413, and a body without Content-Length is 411', () => {
-    assert.equal(refusal('POST', '/contact', { 'content-length': String(1024 * 1024) }), undefined);
+    const form = { 'content-type': 'multipart/form-data; boundary=x' };
+    assert.equal(refusal('POST', '/contact', { ...form, 'content-length': String(1024 * 1024) }), undefined);
     assert.equal(refusal('POST', '/contact', { 'content-length': String(1024 * 1024 + 1) })?.status, 413);
     assert.equal(refusal('POST', '/contact', { 'transfer-encoding': 'chunked' })?.status, 411);
   });
@@ -136,5 +137,61 @@ describe('page bodies, checked before Next.js reads them', () => {
     assert.equal(refusal('GET', '/_next/static/chunks/a.js'), undefined);
     const deleted = refusal('DELETE', '/_next/static/chunks/a.js');
     assert.deepEqual([deleted?.status, deleted?.headers], [405, { Allow: 'GET, HEAD' }]);
+  });
+});
+
+describe('pages, answered before Next.js sees them where it would render the page', () => {
+  const prepared = (method: string, url: string, headers: Record<string, string> = {}) =>
+    prepareRequest(incoming(method, url, headers), 0);
+  const form = { 'content-type': 'multipart/form-data; boundary=x' };
+
+  test('a page answers GET, HEAD and OPTIONS; the contact page POST too; any other method is a 405', () => {
+    for (const method of ['GET', 'HEAD']) assert.equal(prepared(method, '/posts/1').refusal, undefined);
+    assert.deepEqual(prepared('OPTIONS', '/').refusal, {
+      status: 204,
+      detail: '',
+      headers: { Allow: 'GET, HEAD, OPTIONS' },
+    });
+    assert.equal(prepared('OPTIONS', '/contact').refusal?.headers?.Allow, 'GET, HEAD, OPTIONS, POST');
+    assert.equal(prepared('POST', '/contact', form).refusal, undefined);
+    for (const [method, url] of [
+      ['POST', '/'],
+      ['PUT', '/contact'],
+      ['DELETE', '/posts/1'],
+      ['TRACK', '/contact'],
+      ['POST', '/api/../contact/x'],
+    ] as const) {
+      const refused = prepared(method, url, form).refusal;
+      assert.equal(refused?.status, 405, `${method} ${url}`);
+      assert.match(refused?.detail ?? '', new RegExp(`^${method} is not allowed on this page`));
+    }
+  });
+
+  test('a form post from another site is a 403, one that is not multipart/form-data a 415', () => {
+    const host = { host: 'example.com' };
+    assert.equal(
+      prepared('POST', '/contact', { ...form, ...host, origin: 'https://evil.example' }).refusal?.status,
+      403,
+    );
+    assert.equal(prepared('POST', '/', { ...host, origin: 'null' }).refusal?.status, 403);
+    assert.equal(
+      prepared('POST', '/contact', { ...form, ...host, origin: 'https://example.com' }).refusal,
+      undefined,
+    );
+    assert.equal(prepared('POST', '/contact', { 'content-type': 'application/json' }).refusal?.status, 415);
+    assert.equal(prepared('POST', '/contact').refusal?.status, 415);
+  });
+
+  test('the API and the build’s files are no page', () => {
+    const kinds = (url: string) => {
+      const result = prepared('GET', url);
+      return result.refusal ? result.refusal.status : [result.api, result.page];
+    };
+    assert.deepEqual(kinds('/api/posts'), [true, false]);
+    assert.deepEqual(kinds('/_next/static/chunks/a.js'), [false, false]);
+    assert.deepEqual(kinds('/_next/image'), [false, false]);
+    for (const url of ['/', '/contact', '/api', '/_next/imagex', '/api/%2e%2e/docs', '/favicon.ico']) {
+      assert.deepEqual(kinds(url), [false, true], url);
+    }
   });
 });

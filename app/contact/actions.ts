@@ -16,8 +16,8 @@ const FIELDS: readonly ContactField[] = ['name', 'email', 'message'];
 
 /**
  * The /contact form's action (through useActionState, so it also runs when the browser posts the form
- * without JavaScript): the same schema and the same service as `POST /api/submit-form`. proxy.ts has
- * already answered a cross-origin post with 403, before this runs.
+ * without JavaScript): the same schema and the same service as `POST /api/submit-form`. The production
+ * server has already answered a cross-origin post with 403, before this runs (src/server/pages.ts).
  */
 export async function sendContactMessage(
   previous: ContactFormState,

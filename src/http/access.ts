@@ -1,7 +1,7 @@
 import 'server-only';
 import { hash, timingSafeEqual } from 'node:crypto';
 import { config } from '../config';
-import { requireSameOrigin } from './origin';
+import { isCrossOrigin } from './origin';
 import { HttpError } from './problem';
 
 /**
@@ -18,6 +18,13 @@ export function requireAccess(access: Access, request: Request): void {
   if (access === 'post-writes') requirePostWriteAccess(request);
   else if (access === 'operator') requireOperator(request);
   else if (access === 'same-origin') requireSameOrigin(request);
+}
+
+/** Refuses a browser request sent from another site (see isCrossOrigin). */
+export function requireSameOrigin(request: Request): void {
+  if (isCrossOrigin((name) => request.headers.get(name))) {
+    throw new HttpError(403, 'Cross-origin requests are not accepted; submit from this site.');
+  }
 }
 
 const challenge = { 'WWW-Authenticate': 'Bearer realm="api"' };

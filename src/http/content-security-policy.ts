@@ -1,6 +1,3 @@
-/** The request header that carries this response's nonce to the page (Next.js reads the nonce from the CSP). */
-export const NONCE_HEADER = 'x-nonce';
-
 interface PolicyOptions {
   /** `next dev` evaluates code (React's debugging, Fast Refresh): only there is `'unsafe-eval'` allowed. */
   development: boolean;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isBuildFile, pageRefusal } from './pages';
 
 /** The methods Next.js routes; any other is passed on as OPTIONS, marked (see UNROUTABLE_METHOD_HEADER). */
 const ROUTABLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -11,14 +12,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The largest body a page takes: a Server Action's form, the same limit as Next.js's own for actions
- * (`serverActions.bodySizeLimit` in next.config.mjs). Checked here because, for a page, Next.js reads the
- * whole body into memory before its proxy answers.
+ * (`serverActions.bodySizeLimit` in next.config.mjs). Checked here, from Content-Length, so that a larger
+ * form is refused before any of it is read.
  */
 export const PAGE_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Whether a path is the API's (route files, which read and cap their own bodies) rather than a page's. `/api`
- * itself is no route's: the proxy sees it, as it sees every page, so its body is capped as a page's is.
+ * itself is no route's: it is a page path (Next.js's 404 page), so its body is capped as a page's is.
  */
 export function isApiPath(path: string): boolean {
   return path.startsWith('/api/');
@@ -38,13 +39,17 @@ export interface Refusal {
  *   TRUSTED_PROXIES counts real hops and a client's own X-Forwarded-For entries are only ever to its left;
  * - the request id: a trusted proxy's X-Request-Id, else a new one;
  * - the Host header (RFC 9112 §3.2) and an Expect other than 100-continue (417);
- * - a method Next.js cannot route goes on as OPTIONS, with its name in a header for the route's 405.
- * Returns the refusal to answer with, or the request id and whether Next.js will route it to the API.
+ * - a method Next.js cannot route goes on as OPTIONS, with its name in a header for the route's 405;
+ * - a page's methods and form posts (src/server/pages.ts).
+ * Returns the refusal to answer with, or the request id and whether Next.js will route it to the API or
+ * render a page (neither: the build's files).
  */
 export function prepareRequest(
   request: IncomingMessage,
   trustedProxies: number,
-): { refusal: Refusal; requestId: string } | { refusal?: undefined; requestId: string; api: boolean } {
+):
+  | { refusal: Refusal; requestId: string }
+  | { refusal?: undefined; requestId: string; api: boolean; page: boolean } {
   const headers = request.headers;
   const offered = headers['x-request-id'];
   const requestId =
@@ -99,7 +104,7 @@ export function prepareRequest(
   const routed = PLAIN_PATH.test(path) ? path : resolvedPath(path);
   if (typeof routed !== 'string') return { requestId, refusal: routed };
   if (routed.startsWith('/_next/') && method !== 'GET' && method !== 'HEAD') {
-    // The build's files and image optimiser, which the proxy does not see: they are only ever read.
+    // The build's files and image optimiser: they are only ever read.
     return {
       requestId,
       refusal: {
@@ -110,11 +115,13 @@ export function prepareRequest(
     };
   }
   const api = isApiPath(routed);
-  if (!api) {
-    const refusal = pageBodyRefusal(headers['content-length'], headers['transfer-encoding']);
-    if (refusal) return { requestId, refusal };
-  }
-  return { requestId, api };
+  if (api) return { requestId, api, page: false };
+  const refusal = pageBodyRefusal(headers['content-length'], headers['transfer-encoding']);
+  if (refusal) return { requestId, refusal };
+  if (isBuildFile(routed)) return { requestId, api, page: false };
+  const pageRefused = pageRefusal(method, routed, headers);
+  if (pageRefused) return { requestId, refusal: pageRefused };
+  return { requestId, api, page: true };
 }
 
 /** A path of plain segments (unreserved characters, no segment of dots only): URL parsing leaves it as it is. */
