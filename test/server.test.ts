@@ -182,7 +182,7 @@ describe('pages, answered before Next.js sees them where it would render the pag
     assert.equal(prepared('POST', '/contact').refusal?.status, 415);
   });
 
-  test('the API and the build’s files are no page', () => {
+  test('the API and Next.js’s own files and endpoints are no page', () => {
     const kinds = (url: string) => {
       const result = prepared('GET', url);
       return result.refusal ? result.refusal.status : [result.api, result.page];
@@ -190,6 +190,7 @@ describe('pages, answered before Next.js sees them where it would render the pag
     assert.deepEqual(kinds('/api/posts'), [true, false]);
     assert.deepEqual(kinds('/_next/static/chunks/a.js'), [false, false]);
     assert.deepEqual(kinds('/_next/image'), [false, false]);
+    assert.equal(prepared('POST', '/__nextjs_original-stack-frames').refusal, undefined);
     for (const url of ['/', '/contact', '/api', '/_next/imagex', '/api/%2e%2e/docs', '/favicon.ico']) {
       assert.deepEqual(kinds(url), [false, true], url);
     }

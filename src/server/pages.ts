@@ -13,9 +13,13 @@ import type { Refusal } from './requests';
 /** The pages that take a Server Action: the contact form's. Every other page is read-only. */
 const ACTION_PAGES = new Set(['/contact']);
 
-/** Whether a path (as Next.js routes it) is the build's files or image endpoint rather than a page's. */
-export function isBuildFile(path: string): boolean {
-  return path.startsWith('/_next/static/') || path === '/_next/image';
+/**
+ * Whether a path (as Next.js routes it) is Next.js's own rather than a page's: the build's files, the image
+ * endpoint, and the development server's endpoints (`/__nextjs_…`, which its error overlay posts to; in
+ * production nothing answers there but the 404 page).
+ */
+export function isNextJsOwnPath(path: string): boolean {
+  return path.startsWith('/_next/static/') || path === '/_next/image' || path.startsWith('/__nextjs_');
 }
 
 /**
