@@ -50,6 +50,9 @@ function request(
         let text = '';
         response.on('data', (chunk) => (text += chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        // An answer cut short (its instance killed mid-answer): a failure, as the client sees it.
+        response.on('error', reject);
+        response.on('aborted', () => reject(new Error('the answer was cut short')));
       },
     );
     outgoing.on('error', reject);
