@@ -194,7 +194,7 @@ async function serve(config: Config): Promise<void> {
       requireHostHeader: false,
     },
     (request: IncomingMessage, response: ServerResponse) => {
-      const prepared = prepareRequest(request, config.trustedProxies);
+      const prepared = prepareRequest(request, config.trustedProxies, development);
       logWhenDone(request, response, prepared.requestId, settings.logFormat);
       response.setHeader('X-Request-Id', prepared.requestId);
       for (const [name, value] of fixedHeaders) response.setHeader(name, value);

@@ -100,3 +100,22 @@ test('TRACE gets the method guard’s answer, not the 500 Next.js would give', a
   expect(onPage.headers['allow']).toBe('GET, HEAD, OPTIONS, POST');
   expect(onPage.headers['content-type']).toBe('application/problem+json');
 });
+
+test('a page path Next.js cleans up (trailing slash, empty segment) is redirected for every method, as before the page’s method rules', async ({
+  request,
+  baseURL,
+}) => {
+  for (const path of ['/contact/', '//contact', '/posts/1/']) {
+    for (const method of ['GET', 'OPTIONS', 'PUT', 'POST']) {
+      const response = await request.fetch(`${baseURL}${path}`, {
+        method,
+        maxRedirects: 0,
+        multipart: method === 'POST' ? { name: 'Ann' } : undefined,
+      });
+      expect(response.status(), `${method} ${path}`).toBe(308);
+      expect(response.headers().location, `${method} ${path}`).toBe(
+        path.replace(/^\/+/, '/').replace(/\/$/, ''),
+      );
+    }
+  }
+});

@@ -182,6 +182,19 @@ describe('pages, answered before Next.js sees them where it would render the pag
     assert.equal(prepared('POST', '/contact').refusal?.status, 415);
   });
 
+  test('paths Next.js redirects to their clean form are left to it, whatever the method', () => {
+    for (const url of ['/contact/', '//contact', '/contact/.', '/posts/1/', '/foo\\..\\contact']) {
+      for (const method of ['PUT', 'OPTIONS', 'POST']) {
+        const result = prepared(method, url, form);
+        assert.deepEqual(
+          [result.refusal, !result.refusal && result.page],
+          [undefined, false],
+          `${method} ${url}`,
+        );
+      }
+    }
+  });
+
   test('the API and Next.js’s own files and endpoints are no page', () => {
     const kinds = (url: string) => {
       const result = prepared('GET', url);
@@ -190,7 +203,9 @@ describe('pages, answered before Next.js sees them where it would render the pag
     assert.deepEqual(kinds('/api/posts'), [true, false]);
     assert.deepEqual(kinds('/_next/static/chunks/a.js'), [false, false]);
     assert.deepEqual(kinds('/_next/image'), [false, false]);
-    assert.equal(prepared('POST', '/__nextjs_original-stack-frames').refusal, undefined);
+    assert.equal(prepared('PUT', '/__nextjs_original-stack-frames').refusal?.status, 405);
+    const development = prepareRequest(incoming('POST', '/__nextjs_original-stack-frames'), 0, true);
+    assert.deepEqual([development.refusal, !development.refusal && development.page], [undefined, false]);
     for (const url of ['/', '/contact', '/api', '/_next/imagex', '/api/%2e%2e/docs', '/favicon.ico']) {
       assert.deepEqual(kinds(url), [false, true], url);
     }

@@ -14,12 +14,22 @@ import type { Refusal } from './requests';
 const ACTION_PAGES = new Set(['/contact']);
 
 /**
- * Whether a path (as Next.js routes it) is Next.js's own rather than a page's: the build's files, the image
- * endpoint, and the development server's endpoints (`/__nextjs_…`, which its error overlay posts to; in
- * production nothing answers there but the 404 page).
+ * Whether Next.js answers a request itself rather than with a page, whatever its method:
+ * - the build's files and the image endpoint;
+ * - in development, the development server's endpoints (`/__nextjs_…`, which its error overlay posts to; in
+ *   production they are 404 pages like any other);
+ * - a path it redirects (308) to its clean form: a trailing slash, an empty segment, a backslash (`rawPath`
+ *   is the path as sent, `path` as Next.js routes it).
  */
-export function isNextJsOwnPath(path: string): boolean {
-  return path.startsWith('/_next/static/') || path === '/_next/image' || path.startsWith('/__nextjs_');
+export function isAnsweredByNextJs(rawPath: string, path: string, development: boolean): boolean {
+  return (
+    path.startsWith('/_next/static/') ||
+    path === '/_next/image' ||
+    (development && path.startsWith('/__nextjs_')) ||
+    (path.length > 1 && path.endsWith('/')) ||
+    path.includes('//') ||
+    rawPath.includes('\\')
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isNextJsOwnPath, pageRefusal } from './pages';
+import { isAnsweredByNextJs, pageRefusal } from './pages';
 
 /** The methods Next.js routes; any other is passed on as OPTIONS, marked (see UNROUTABLE_METHOD_HEADER). */
 const ROUTABLE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -42,11 +42,12 @@ export interface Refusal {
  * - a method Next.js cannot route goes on as OPTIONS, with its name in a header for the route's 405;
  * - a page's methods and form posts (src/server/pages.ts).
  * Returns the refusal to answer with, or the request id and whether Next.js will route it to the API or
- * render a page (neither: Next.js's own files and endpoints).
+ * render a page (neither: what Next.js answers itself, see isAnsweredByNextJs). `development`: `npm run dev`.
  */
 export function prepareRequest(
   request: IncomingMessage,
   trustedProxies: number,
+  development = false,
 ):
   | { refusal: Refusal; requestId: string }
   | { refusal?: undefined; requestId: string; api: boolean; page: boolean } {
@@ -118,7 +119,7 @@ export function prepareRequest(
   if (api) return { requestId, api, page: false };
   const refusal = pageBodyRefusal(headers['content-length'], headers['transfer-encoding']);
   if (refusal) return { requestId, refusal };
-  if (isNextJsOwnPath(routed)) return { requestId, api, page: false };
+  if (isAnsweredByNextJs(path, routed, development)) return { requestId, api, page: false };
   const pageRefused = pageRefusal(method, routed, headers);
   if (pageRefused) return { requestId, refusal: pageRefused };
   return { requestId, api, page: true };
