@@ -204,8 +204,15 @@ describe('pages, answered before Next.js sees them where it would render the pag
     assert.deepEqual(kinds('/_next/static/chunks/a.js'), [false, false]);
     assert.deepEqual(kinds('/_next/image'), [false, false]);
     assert.equal(prepared('PUT', '/__nextjs_original-stack-frames').refusal?.status, 405);
-    const development = prepareRequest(incoming('POST', '/__nextjs_original-stack-frames'), 0, true);
-    assert.deepEqual([development.refusal, !development.refusal && development.page], [undefined, false]);
+    for (const url of ['/__nextjs_original-stack-frames', '/_next/mcp']) {
+      assert.equal(prepared('POST', url, form).refusal?.status, 405, url);
+      const development = prepareRequest(incoming('POST', url, form), 0, true);
+      assert.deepEqual(
+        [development.refusal, !development.refusal && development.page],
+        [undefined, false],
+        url,
+      );
+    }
     for (const url of ['/', '/contact', '/api', '/_next/imagex', '/api/%2e%2e/docs', '/favicon.ico']) {
       assert.deepEqual(kinds(url), [false, true], url);
     }

@@ -16,8 +16,8 @@ const ACTION_PAGES = new Set(['/contact']);
 /**
  * Whether Next.js answers a request itself rather than with a page, whatever its method:
  * - the build's files and the image endpoint;
- * - in development, the development server's endpoints (`/__nextjs_…`, which its error overlay posts to; in
- *   production they are 404 pages like any other);
+ * - in development, the development server's endpoints (`/__nextjs_…`, which its error overlay posts to, and
+ *   under `/_next/`, its MCP server's; in production they are 404 pages like any other);
  * - a path it redirects (308) to its clean form: a trailing slash, an empty segment, a backslash (`rawPath`
  *   is the path as sent, `path` as Next.js routes it).
  */
@@ -25,7 +25,7 @@ export function isAnsweredByNextJs(rawPath: string, path: string, development: b
   return (
     path.startsWith('/_next/static/') ||
     path === '/_next/image' ||
-    (development && path.startsWith('/__nextjs_')) ||
+    (development && (path.startsWith('/__nextjs_') || path.startsWith('/_next/'))) ||
     (path.length > 1 && path.endsWith('/')) ||
     path.includes('//') ||
     rawPath.includes('\\')

@@ -104,8 +104,9 @@ export function prepareRequest(
   const path = query === -1 ? url : url.slice(0, query);
   const routed = PLAIN_PATH.test(path) ? path : resolvedPath(path);
   if (typeof routed !== 'string') return { requestId, refusal: routed };
-  if (routed.startsWith('/_next/') && method !== 'GET' && method !== 'HEAD') {
-    // The build's files and image optimiser: they are only ever read.
+  if (routed.startsWith('/_next/') && method !== 'GET' && method !== 'HEAD' && !development) {
+    // The build's files and image optimiser: they are only ever read (the development server's own
+    // endpoints there, its MCP server's at /_next/mcp, take posts).
     return {
       requestId,
       refusal: {
