@@ -8,6 +8,7 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/database';
 import { migrations } from '../src/db/migrations';
 import { messagesRepository } from '../src/messages/repository';
+import { throughKysely } from '../src/db/read';
 import { postsRepository } from '../src/posts/repository';
 import { LEGACY_SCHEMA } from './support/legacy-schema';
 import { testBackends } from './support/backends';
@@ -155,6 +156,50 @@ for (const backend of testBackends()) {
         assert.equal(untouched.search_title, 'plain (untouched)');
       } finally {
         await reopened.destroy();
+      }
+    });
+
+    test('queries compiled once run with each call’s values, per filter, database and transaction', async () => {
+      const [one, other] = [await openDatabase(backend.settings()), await openDatabase(backend.settings())];
+      try {
+        const posts = postsRepository(() => one);
+        const now = new Date();
+        const [a1, b1, a2] = [
+          await posts.insert({ title: 'A1', body: 'x', author: 'ann' }, now),
+          await posts.insert({ title: 'B1', body: 'x', author: 'bob' }, now),
+          await posts.insert({ title: 'A2', body: 'x', author: 'ann' }, now),
+        ];
+        const titles = async (page: Parameters<typeof posts.list>[0]) =>
+          (await posts.list(page)).items.map(({ post }) => post.title);
+        // The same shapes, asked again with other values, and each filter alone and together.
+        for (let round = 0; round < 2; round += 1) {
+          assert.deepEqual(await titles({ limit: 10 }), ['A2', 'B1', 'A1']);
+          assert.deepEqual(await titles({ limit: 1 }), ['A2']);
+          assert.deepEqual(await titles({ limit: 10, author: 'ann' }), ['A2', 'A1']);
+          assert.deepEqual(await titles({ limit: 10, author: 'bob' }), ['B1']);
+          assert.deepEqual(await titles({ limit: 10, beforeId: a2.post.id }), ['B1', 'A1']);
+          assert.deepEqual(await titles({ limit: 10, beforeId: a2.post.id, author: 'ann' }), ['A1']);
+          assert.deepEqual(await titles({ limit: 10, beforeId: b1.post.id }), ['A1']);
+          for (const { post } of [a1, b1, a2])
+            assert.equal((await posts.get(post.id))?.post.title, post.title);
+        }
+        // Another database (on PostgreSQL another schema, named in the SQL) is not read through the first's.
+        const elsewhere = postsRepository(() => other);
+        assert.equal(await elsewhere.get(a1.post.id), undefined);
+        assert.deepEqual((await elsewhere.list({ limit: 10 })).items, []);
+        // In a transaction the reads go through it, and see its own writes.
+        await one.db.transaction().execute(async (trx) => {
+          const inside = postsRepository(() => ({ ...one, db: trx, read: throughKysely }));
+          const added = await inside.insert({ title: 'A3', body: 'x', author: 'ann' }, now);
+          assert.equal((await inside.get(added.post.id))?.post.title, 'A3');
+          assert.deepEqual(
+            (await inside.list({ limit: 2, author: 'ann' })).items.map(({ post }) => post.title),
+            ['A3', 'A2'],
+          );
+        });
+      } finally {
+        await one.destroy();
+        await other.destroy();
       }
     });
 

@@ -2,6 +2,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import type { DatabaseConfig } from '../config';
 import { unavailable } from '../errors';
 import { migrate } from './migrate';
+import { compiledQueries, type CompiledQueries } from './prepared';
 import { throughKysely, timed, type LongRead, type Read } from './read';
 import type { Database, DatabaseKind } from './schema';
 
@@ -16,6 +17,8 @@ export interface Queries {
   longRead: LongRead;
   /** A table in raw SQL, in the schema of `?schema=` (which the query builder adds by itself). */
   table(name: keyof Database): RawBuilder<unknown>;
+  /** The queries compiled once for this database (see src/db/prepared.ts). */
+  compiled: CompiledQueries;
 }
 
 export interface OpenDatabase extends Queries {
@@ -28,7 +31,8 @@ export async function openDatabase(settings: DatabaseConfig): Promise<OpenDataba
   if (settings.kind === 'sqlite') {
     const opened = (await import('./sqlite')).createSqliteDatabase(settings.file, settings.synchronous);
     try {
-      return { ...opened, kind: settings.kind, applied: await migrate(opened.db, settings.kind) };
+      const applied = await migrate(opened.db, settings.kind);
+      return { ...opened, kind: settings.kind, compiled: compiledQueries(), applied };
     } catch (error) {
       await opened.destroy();
       throw error;
@@ -44,7 +48,7 @@ export async function openDatabase(settings: DatabaseConfig): Promise<OpenDataba
   } finally {
     await migrating.destroy();
   }
-  return { ...createPostgresDatabase(settings), kind: settings.kind, applied };
+  return { ...createPostgresDatabase(settings), kind: settings.kind, compiled: compiledQueries(), applied };
 }
 
 interface ProcessDatabase {
@@ -125,13 +129,20 @@ export function reason(error: unknown): string {
 
 /** Runs `work` in one transaction on the process's database (repositories are made on it inside). */
 export async function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T> {
-  const { kind, db, table } = opened();
+  const { kind, db, table, compiled } = opened();
   let failure: { error: unknown } | undefined;
   try {
     return await db.transaction().execute(async (trx) => {
       try {
         // Inside a transaction every read goes through it: it must see its own writes.
-        return await work({ kind, db: trx, read: throughKysely, longRead: timed(throughKysely), table });
+        return await work({
+          kind,
+          db: trx,
+          read: throughKysely,
+          longRead: timed(throughKysely),
+          table,
+          compiled,
+        });
       } catch (error) {
         failure = { error };
         throw error;

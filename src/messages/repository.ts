@@ -1,6 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { queries, type Queries } from '../db/database';
 import { keysetPage, type PageRequest } from '../db/paging';
+import { prepared } from '../db/prepared';
 import type { Database } from '../db/schema';
 import type { ContactMessage, ContactMessageInput } from './schema';
 
@@ -14,17 +15,19 @@ function toMessage(row: Selectable<Database['contact_messages']>): ContactMessag
   };
 }
 
+/** Compiled once: each contact form post runs it (see prepared). */
+const insertMessage = prepared((db, values: Insertable<Database['contact_messages']>) =>
+  db.insertInto('contact_messages').values(values).returningAll(),
+);
+
 /** Stores and reads contact messages. */
 export function messagesRepository(on: () => Queries) {
   const db = () => on().db;
   const read = () => on().read;
   return {
     async create(input: ContactMessageInput, now: Date): Promise<ContactMessage> {
-      const row = await db()
-        .insertInto('contact_messages')
-        .values({ ...input, created_at: now.toISOString() })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const [row] = await insertMessage(on(), { ...input, created_at: now.toISOString() }).execute();
+      if (!row) throw new Error('The insert returned no message.');
       return toMessage(row);
     },
 

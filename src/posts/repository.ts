@@ -1,6 +1,14 @@
-import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  type SqlBool,
+} from 'kysely';
 import { queries, type Queries } from '../db/database';
 import type { VersionCondition } from '../http/etag';
+import { prepared } from '../db/prepared';
 import { keysetPage, type Page, type PageRequest } from '../db/paging';
 import type { Database } from '../db/schema';
 import type { Post, PostInput, PostPatch } from './schema';
@@ -51,6 +59,22 @@ function versionMeets(eb: ExpressionBuilder<Database, 'posts'>, { accepted, refu
 /** The columns a post is read from (not the folded copies that search uses). */
 const POST_COLUMNS = ['id', 'title', 'body', 'author', 'version', 'created_at', 'updated_at'] as const;
 
+/** The hot reads and the insert, compiled once (see prepared). */
+const postById = prepared((db, values: { id: number }) =>
+  db.selectFrom('posts').select(POST_COLUMNS).where('id', '=', values.id),
+);
+
+const pageOfPosts = prepared((db, values: { rows: number; beforeId?: number; author?: string }) => {
+  let query = db.selectFrom('posts').select(POST_COLUMNS).orderBy('id', 'desc').limit(values.rows);
+  if (values.beforeId !== undefined) query = query.where('id', '<', values.beforeId);
+  if (values.author !== undefined) query = query.where('author', '=', values.author);
+  return query;
+});
+
+const insertPost = prepared((db, values: Insertable<Database['posts']>) =>
+  db.insertInto('posts').values(values).returning(POST_COLUMNS),
+);
+
 /**
  * The queries on posts and their idempotency keys: the only code that knows how posts are stored.
  */
@@ -70,16 +94,15 @@ export function postsRepository(on: () => Queries) {
         stored.sort((a, b) => b.post.id - a.post.id);
         return { items: stored, hasMore: found.nextBefore !== undefined, nextBefore: found.nextBefore };
       }
-      return keysetPage(page.limit, async (rows) => {
-        let query = db().selectFrom('posts').select(POST_COLUMNS).orderBy('id', 'desc').limit(rows);
-        if (page.beforeId !== undefined) query = query.where('id', '<', page.beforeId);
-        if (page.author !== undefined) query = query.where('author', '=', page.author);
-        return (await read()(query)).map(toStoredPost);
-      });
+      return keysetPage(page.limit, async (rows) =>
+        (await read()(pageOfPosts(on(), { rows, beforeId: page.beforeId, author: page.author }))).map(
+          toStoredPost,
+        ),
+      );
     },
 
     async get(id: number): Promise<StoredPost | undefined> {
-      const [row] = await read()(db().selectFrom('posts').select(POST_COLUMNS).where('id', '=', id));
+      const [row] = await read()(postById(on(), { id }));
       return row && toStoredPost(row);
     },
 
@@ -91,19 +114,16 @@ export function postsRepository(on: () => Queries) {
 
     async insert(input: PostInput, now: Date): Promise<StoredPost> {
       const at = now.toISOString();
-      const row = await db()
-        .insertInto('posts')
-        .values({
-          title: input.title,
-          body: input.body,
-          author: input.author,
-          created_at: at,
-          updated_at: at,
-          search_title: searchable(input.title),
-          search_body: searchable(input.body),
-        })
-        .returning(POST_COLUMNS)
-        .executeTakeFirstOrThrow();
+      const [row] = await insertPost(on(), {
+        title: input.title,
+        body: input.body,
+        author: input.author,
+        created_at: at,
+        updated_at: at,
+        search_title: searchable(input.title),
+        search_body: searchable(input.body),
+      }).execute();
+      if (!row) throw new Error('The insert returned no post.');
       return toStoredPost(row);
     },
 

@@ -1,5 +1,6 @@
 import type { RateLimit } from '../config';
 import { queries, type Queries } from '../db/database';
+import { prepared } from '../db/prepared';
 
 export interface RateLimitVerdict {
   allowed: boolean;
@@ -17,6 +18,22 @@ export interface RateLimitVerdict {
 const LATE_ARRIVAL_MS = 120_000;
 
 /**
+ * One upsert, compiled once (see prepared): the row is created or incremented atomically, so concurrent
+ * requests (from any process) each get their own count and none is lost.
+ */
+const countHit = prepared((db, values: { bucket: string; windowStart: string }) =>
+  db
+    .insertInto('rate_limit_hits')
+    .values({ bucket: values.bucket, window_start: values.windowStart, hits: 1 })
+    .onConflict((conflict) =>
+      conflict
+        .columns(['bucket', 'window_start'])
+        .doUpdateSet((eb) => ({ hits: eb('rate_limit_hits.hits', '+', 1) })),
+    )
+    .returning('hits'),
+);
+
+/**
  * Fixed-window request counters in the database, so that every server process on the same SQLite file or
  * PostgreSQL database counts against one limit (a per-process counter would multiply it by the instances).
  */
@@ -28,18 +45,8 @@ export function rateLimitRepository(on: () => Queries) {
       const windowMs = rule.windowSeconds * 1000;
       const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
       const windowStartIso = windowStart.toISOString();
-      // One upsert: the row is created or incremented atomically, so concurrent requests (from any process)
-      // each get their own count and none is lost.
-      const row = await db()
-        .insertInto('rate_limit_hits')
-        .values({ bucket, window_start: windowStartIso, hits: 1 })
-        .onConflict((conflict) =>
-          conflict
-            .columns(['bucket', 'window_start'])
-            .doUpdateSet((eb) => ({ hits: eb('rate_limit_hits.hits', '+', 1) })),
-        )
-        .returning('hits')
-        .executeTakeFirstOrThrow();
+      const [row] = await countHit(on(), { bucket, windowStart: windowStartIso }).execute();
+      if (!row) throw new Error('The upsert returned no count.');
       const hits = Number(row.hits);
       const retryAfterSeconds = Math.max(
         1,
