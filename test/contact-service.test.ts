@@ -52,6 +52,21 @@ for (const backend of testBackends()) {
       await submitContactMessage(message('Elsewhere'), 'another-client');
     });
 
+    test('a burst from one client: exactly the limit stored, every other one refused, none lost', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, index) => submitContactMessage(message(`Burst ${index}`), 'burst')),
+      );
+      const accepted = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [index] : []));
+      assert.equal(accepted.length, 2, `accepted: ${accepted.join(', ')}`);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') {
+          assert.ok(outcome.reason instanceof DomainError && outcome.reason.outcome === 'rate_limited');
+        }
+      }
+      const stored = (await storedNames()).filter((name) => name.startsWith('Burst ')).sort();
+      assert.deepEqual(stored, accepted.map((index) => `Burst ${index}`).sort());
+    });
+
     test('a message that arrived in a window counts there, even once a later window has begun', async () => {
       // 2030-03-01T00:00:00Z starts a ten-minute window.
       const windowStart = Date.parse('2030-03-01T00:00:00.000Z');

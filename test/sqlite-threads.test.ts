@@ -264,6 +264,45 @@ describe('SQLite threads', async () => {
     await opened.db.deleteFrom('idempotency_keys').execute();
   });
 
+  test('statements sent together stand or fall together, alone or queued with other writes', async () => {
+    const insertQuery = (name: string) => ({
+      compile: () => opened.db.insertInto('idempotency_keys').values(key(name)).returning('key').compile(),
+      execute: () => Promise.reject(new Error('unused')),
+    });
+    const keysLike = async (pattern: string) =>
+      (await opened.db.selectFrom('idempotency_keys').select('key').where('key', 'like', pattern).execute())
+        .map((row) => row.key)
+        .sort();
+    await insertKey('unit-taken');
+    // Alone: the second statement fails, and the first is undone with it.
+    await assert.rejects(
+      opened.together(insertQuery('unit-a1'), insertQuery('unit-taken')),
+      isUniqueViolation,
+    );
+    assert.deepEqual(await keysLike('unit-a%'), []);
+    // Both kept, each one's rows answered in order.
+    assert.deepEqual(await opened.together(insertQuery('unit-a2'), insertQuery('unit-a3')), [
+      [{ key: 'unit-a2' }],
+      [{ key: 'unit-a3' }],
+    ]);
+    // Queued behind a long statement with single writes, which share their commit: the unit that fails
+    // leaves nothing, the others stay.
+    const outcomes = await Promise.allSettled(
+      await queuedBehindLongStatement(() => [
+        insertKey('unit-b1'),
+        opened.together(insertQuery('unit-b2'), insertQuery('unit-taken')),
+        opened.together(insertQuery('unit-b3'), insertQuery('unit-b4')),
+        insertKey('unit-b5'),
+      ]),
+    );
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    assert.deepEqual(await keysLike('unit-b%'), ['unit-b1', 'unit-b3', 'unit-b4', 'unit-b5']);
+    await opened.db.deleteFrom('idempotency_keys').execute();
+  });
+
   test('a transaction takes in no write sent on its own, before it or while it is open: those stay when it rolls back', async () => {
     const before = await queuedBehindLongStatement(() =>
       Array.from({ length: 40 }, (_, index) => insertKey(`before-${index}`)),

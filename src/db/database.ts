@@ -4,6 +4,7 @@ import { unavailable } from '../errors';
 import { migrate } from './migrate';
 import { compiledQueries, type CompiledQueries } from './prepared';
 import { throughKysely, timed, type LongRead, type Read } from './read';
+import { togetherThrough, type Together } from './together';
 import type { Database, DatabaseKind } from './schema';
 
 /** What repositories run their queries with. */
@@ -15,6 +16,8 @@ export interface Queries {
   read: Read;
   /** Reads that may take milliseconds (a search's statements), timed: on SQLite, off the event loop. */
   longRead: LongRead;
+  /** Statements that stand or fall together (see Together). */
+  together: Together;
   /** A table in raw SQL, in the schema of `?schema=` (which the query builder adds by itself). */
   table(name: keyof Database): RawBuilder<unknown>;
   /** The queries compiled once for this database (see src/db/prepared.ts). */
@@ -140,6 +143,7 @@ export async function inTransaction<T>(work: (trx: Queries) => Promise<T>): Prom
           db: trx,
           read: throughKysely,
           longRead: timed(throughKysely),
+          together: togetherThrough(trx),
           table,
           compiled,
         });

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { throughKysely, timed } from './read';
+import { togetherThrough } from './together';
 import { tableIn, type Database } from './schema';
 
 const INT8_OID = 20;
@@ -49,6 +50,7 @@ export function createPostgresDatabase(options: {
     db: scoped,
     read: throughKysely,
     longRead: timed(throughKysely),
+    together: togetherThrough(scoped),
     table: (name: string) => tableIn(options.schema, name),
     destroy: () => scoped.destroy(),
   };

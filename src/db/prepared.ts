@@ -23,11 +23,12 @@ export const compiledQueries = (): CompiledQueries => new WeakMap();
  * (typed as the values, so Kysely's types check them), which must only be used as values: the SQL may differ
  * by which values are undefined (an optional filter), never by what they are.
  */
-export function prepared<Values extends Record<string, unknown>, Row>(
+export function prepared<Values extends object, Row>(
   build: (db: Kysely<Database>, values: Values) => Compilable<Row>,
 ): (queries: Queries, values: Values) => ReadQuery<Row> {
   return ({ db, compiled }, values) => {
-    const given = Object.keys(values).filter((name) => values[name] !== undefined);
+    const byName = values as Record<string, unknown>;
+    const given = Object.keys(values).filter((name) => byName[name] !== undefined);
     const shape = given.join();
     let byShape = compiled.get(build);
     if (!byShape) compiled.set(build, (byShape = new Map()));
@@ -37,7 +38,7 @@ export function prepared<Values extends Record<string, unknown>, Row>(
       query = build(db, slots).compile();
       byShape.set(shape, query);
     }
-    const parameters = query.parameters.map((value) => (value instanceof Slot ? values[value.name] : value));
+    const parameters = query.parameters.map((value) => (value instanceof Slot ? byName[value.name] : value));
     const run: CompiledQuery<Row> = { ...query, parameters };
     // For `read`, or run on the database or the transaction `queries` is.
     return {

@@ -44,19 +44,25 @@ function prepared(sql) {
 function failure(id, error) {
   return { id, error: { message: String(error && error.message), code: error && error.code } };
 }
-function execute({ id, sql, parameters }) {
+function runStatement({ sql, parameters }) {
+  const statement = prepared(sql);
+  if (statement.reader) return { rows: statement.all(...parameters) };
+  const { changes, lastInsertRowid } = statement.run(...parameters);
+  return { changes, lastInsertRowid };
+}
+// A message is one statement, or a unit: statements that stand or fall together (run inside a transaction or
+// a savepoint, see executeTogether), answered with each one's result.
+function execute(message) {
   try {
-    const statement = prepared(sql);
     const started = performance.now();
-    if (statement.reader) return { id, rows: statement.all(...parameters), ms: performance.now() - started };
-    const { changes, lastInsertRowid } = statement.run(...parameters);
-    return { id, changes, lastInsertRowid, ms: performance.now() - started };
+    if (message.unit) return { id: message.id, results: message.unit.map(runStatement), ms: performance.now() - started };
+    return { id: message.id, ...runStatement(message), ms: performance.now() - started };
   } catch (error) {
-    return failure(id, error);
+    return failure(message.id, error);
   }
 }
 function executeTogether(group) {
-  if (group.length < 2) return group.map(execute);
+  if (group.length < 2 && !group[0].unit) return group.map(execute);
   const answers = [];
   try {
     prepared('begin immediate').run();
@@ -121,8 +127,15 @@ export interface StatementResult {
   ms: number;
 }
 
+export interface Statement {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
 interface Answer extends Partial<StatementResult> {
   id: number;
+  /** A unit's statements' results, in order. */
+  results?: Omit<StatementResult, 'ms'>[];
   error?: { message: string; code?: string };
 }
 
@@ -137,6 +150,11 @@ export interface SqliteThreadOptions {
 
 export interface SqliteThread {
   run(sql: string, parameters: readonly unknown[]): Promise<StatementResult>;
+  /**
+   * Statements that stand or fall together: in one transaction of their own, or in a savepoint of the group
+   * they are committed with (so only with `groupCommit`). If one fails, none of them is kept.
+   */
+  runTogether(statements: readonly Statement[]): Promise<StatementResult[]>;
   close(): Promise<void>;
 }
 
@@ -147,7 +165,7 @@ export interface SqliteThread {
  * the statements it held fail (and their requests with them).
  */
 export function sqliteThread(file: string, options: SqliteThreadOptions): SqliteThread {
-  type Waiting = Map<number, { resolve(answer: StatementResult): void; reject(error: Error): void }>;
+  type Waiting = Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>;
   let current: { worker: Worker; waiting: Waiting } | undefined;
   let lastId = 0;
   let draining: Promise<void> | undefined;
@@ -160,11 +178,12 @@ export function sqliteThread(file: string, options: SqliteThreadOptions): Sqlite
     // Idle, it must not keep the process alive; a statement in flight does (see run()).
     worker.unref();
     worker.on('message', (answers: Answer[]) => {
-      for (const { id, error, rows, ...result } of answers) {
-        const statement = started.waiting.get(id);
-        started.waiting.delete(id);
+      for (const answer of answers) {
+        const statement = started.waiting.get(answer.id);
+        started.waiting.delete(answer.id);
+        const { error } = answer;
         if (error) statement?.reject(Object.assign(new Error(error.message), { code: error.code }));
-        else statement?.resolve({ ms: 0, ...result, rows: rows ?? [] });
+        else statement?.resolve(answer);
       }
       if (started.waiting.size === 0) {
         worker.unref();
@@ -196,25 +215,45 @@ export function sqliteThread(file: string, options: SqliteThreadOptions): Sqlite
     return started;
   };
 
+  const send = (message: Statement | { unit: readonly Statement[] }) =>
+    new Promise<Answer>((resolve, reject) => {
+      if (draining) {
+        reject(Object.assign(new Error('the database is closing'), { code: 'SQLITE_BUSY' }));
+        return;
+      }
+      const thread = (current ??= start());
+      const id = (lastId += 1);
+      try {
+        // Throws for a parameter that cannot be copied to the thread: then nothing waits for an answer.
+        thread.worker.postMessage({ id, ...message });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      thread.waiting.set(id, { resolve, reject });
+      thread.worker.ref();
+    });
+  const result = ({
+    rows,
+    changes,
+    lastInsertRowid,
+  }: Omit<StatementResult, 'ms' | 'rows'> & { rows?: unknown[] }) => ({
+    rows: rows ?? [],
+    changes,
+    lastInsertRowid,
+  });
+
   return {
-    run: (sql, parameters) =>
-      new Promise<StatementResult>((resolve, reject) => {
-        if (draining) {
-          reject(Object.assign(new Error('the database is closing'), { code: 'SQLITE_BUSY' }));
-          return;
-        }
-        const thread = (current ??= start());
-        const id = (lastId += 1);
-        try {
-          // Throws for a parameter that cannot be copied to the thread: then nothing waits for an answer.
-          thread.worker.postMessage({ id, sql, parameters });
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        thread.waiting.set(id, { resolve, reject });
-        thread.worker.ref();
-      }),
+    run: async (sql, parameters) => {
+      const answer = await send({ sql, parameters });
+      return { ...result(answer), ms: answer.ms ?? 0 };
+    },
+    runTogether: async (unit) => {
+      if (!options.groupCommit)
+        throw new Error('statements run together only on a thread that groups commits');
+      const answer = await send({ unit });
+      return (answer.results ?? []).map((each) => ({ ...result(each), ms: 0 }));
+    },
     /** Stops the thread once the statements sent have finished (a write in flight is not cut short). */
     close() {
       draining ??= (async () => {

@@ -18,6 +18,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import type { LongRead, Read } from './read';
+import type { Together } from './together';
 import { sqliteThread, type SqliteThread } from './sqlite-thread';
 import { tableIn, type Database } from './schema';
 import { within } from '../within';
@@ -342,10 +343,19 @@ export function createSqliteDatabase(file: string, synchronous: SqliteSynchronou
     const { rows, ms } = await readThread.run(sql, parameters);
     return { rows: rows as never[], ms };
   };
+  const together: Together = async (...queries) => {
+    // Only the SQL and its values go to the thread: a compiled query also holds Kysely's tree of it.
+    const statements = queries.map((query) => {
+      const { sql, parameters } = query.compile();
+      return { sql, parameters };
+    });
+    return (await writeThread.runTogether(statements)).map(({ rows }) => rows) as never;
+  };
   return {
     db,
     read,
     longRead,
+    together,
     table: (name: string) => tableIn(undefined, name),
     async destroy() {
       await readThread.close();

@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely';
 import { queries, type Queries } from '../db/database';
 import { keysetPage, type PageRequest } from '../db/paging';
 import { prepared } from '../db/prepared';
+import { withinLimit, type CountedWindow } from '../rate-limit/repository';
 import type { Database } from '../db/schema';
 import type { ContactMessage, ContactMessageInput } from './schema';
 
@@ -15,9 +16,24 @@ function toMessage(row: Selectable<Database['contact_messages']>): ContactMessag
   };
 }
 
-/** Compiled once: each contact form post runs it (see prepared). */
-const insertMessage = prepared((db, values: Insertable<Database['contact_messages']>) =>
-  db.insertInto('contact_messages').values(values).returningAll(),
+type NewMessage = Omit<Insertable<Database['contact_messages']>, 'id'>;
+
+/** A message stored only if its sender's count, made in the same transaction, is within the limit. */
+const insertMessageWithinLimit = prepared((db, values: NewMessage & CountedWindow) =>
+  db
+    .insertInto('contact_messages')
+    .columns(['name', 'email', 'message', 'created_at'])
+    .expression(
+      db
+        .selectNoFrom((eb) => [
+          eb.val(values.name).as('name'),
+          eb.val(values.email).as('email'),
+          eb.val(values.message).as('message'),
+          eb.val(values.created_at).as('created_at'),
+        ])
+        .where((eb) => withinLimit(eb, values)),
+    )
+    .returningAll(),
 );
 
 /** Stores and reads contact messages. */
@@ -26,9 +42,18 @@ export function messagesRepository(on: () => Queries) {
   const read = () => on().read;
   return {
     async create(input: ContactMessageInput, now: Date): Promise<ContactMessage> {
-      const [row] = await insertMessage(on(), { ...input, created_at: now.toISOString() }).execute();
-      if (!row) throw new Error('The insert returned no message.');
+      const row = await db()
+        .insertInto('contact_messages')
+        .values({ ...input, created_at: now.toISOString() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return toMessage(row);
+    },
+
+    /** The insert of a message, to run after its sender's count (see RateLimitRepository.hit). */
+    createWithinLimit(input: ContactMessageInput, now: Date) {
+      return (window: CountedWindow) =>
+        insertMessageWithinLimit(on(), { ...input, created_at: now.toISOString(), ...window });
     },
 
     /** Newest first, keyset-paged like posts. */

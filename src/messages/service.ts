@@ -1,10 +1,9 @@
 import { config } from '../config';
-import { inTransaction } from '../db/database';
 import type { PageRequest } from '../db/paging';
 import { DomainError } from '../errors';
 import { rateLimitedAs } from '../rate-limit/network';
-import { rateLimitRepository, rateLimits } from '../rate-limit/repository';
-import { messages, messagesRepository } from './repository';
+import { rateLimits } from '../rate-limit/repository';
+import { messages } from './repository';
 import { CONTACT_HONEYPOT_FIELD, type ContactSubmission } from './schema';
 
 export const listMessages = (page: PageRequest) => messages.list(page);
@@ -26,11 +25,12 @@ export async function submitContactMessage(
   const { [CONTACT_HONEYPOT_FIELD]: honeypot, ...message } = submission;
   if (honeypot) return;
   const rule = config().contactRateLimit;
-  const verdict = await inTransaction(async (trx) => {
-    const counted = await rateLimitRepository(() => trx).hit(`contact:${rateLimitedAs(client)}`, rule, now);
-    if (counted.allowed) await messagesRepository(() => trx).create(message, now);
-    return counted;
-  });
+  const verdict = await rateLimits.hit(
+    `contact:${rateLimitedAs(client)}`,
+    rule,
+    now,
+    messages.createWithinLimit(message, now),
+  );
   // A client's first request in a window: a time to clear away the windows that are over.
   if (verdict.hits === 1) await rateLimits.deleteFinishedWindows(verdict.windowStart, rule);
   if (!verdict.allowed) {

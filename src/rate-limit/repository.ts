@@ -1,6 +1,9 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { RateLimit } from '../config';
 import { queries, type Queries } from '../db/database';
 import { prepared } from '../db/prepared';
+import type { ReadQuery } from '../db/read';
+import type { Database } from '../db/schema';
 
 export interface RateLimitVerdict {
   allowed: boolean;
@@ -16,6 +19,27 @@ export interface RateLimitVerdict {
  * for the database (its busy and query timeouts) or for the server (its request timeout).
  */
 const LATE_ARRIVAL_MS = 120_000;
+
+/** The window a request was counted in, and the limit it is held to. */
+export interface CountedWindow {
+  bucket: string;
+  /** As stored (ISO 8601). */
+  windowStart: string;
+  limit: number;
+}
+
+/**
+ * In SQL: the window's count is within its limit. A statement that runs after the count, in its transaction
+ * (see hit), takes this as its condition.
+ */
+export function withinLimit(eb: ExpressionBuilder<Database, never>, window: CountedWindow) {
+  const count = eb
+    .selectFrom('rate_limit_hits')
+    .select('hits')
+    .where('bucket', '=', window.bucket)
+    .where('window_start', '=', window.windowStart);
+  return eb(count, '<=', window.limit);
+}
 
 /**
  * One upsert, compiled once (see prepared): the row is created or incremented atomically, so concurrent
@@ -40,12 +64,24 @@ const countHit = prepared((db, values: { bucket: string; windowStart: string }) 
 export function rateLimitRepository(on: () => Queries) {
   const db = () => on().db;
   return {
-    /** Counts one request for `bucket` and says whether it is within `rule`. */
-    async hit(bucket: string, rule: RateLimit, now: Date): Promise<RateLimitVerdict> {
+    /**
+     * Counts one request for `bucket` and says whether it is within `rule`. `ifAllowed`, a write made for the
+     * window counted (see withinLimit), runs in the same transaction as the count, and so changes nothing
+     * unless the request is within the limit.
+     */
+    async hit(
+      bucket: string,
+      rule: RateLimit,
+      now: Date,
+      ifAllowed?: (window: CountedWindow) => ReadQuery<unknown>,
+    ): Promise<RateLimitVerdict> {
       const windowMs = rule.windowSeconds * 1000;
       const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
-      const windowStartIso = windowStart.toISOString();
-      const [row] = await countHit(on(), { bucket, windowStart: windowStartIso }).execute();
+      const counted = { bucket, windowStart: windowStart.toISOString() };
+      const count = countHit(on(), counted);
+      const [[row]] = ifAllowed
+        ? await on().together(count, ifAllowed({ ...counted, limit: rule.limit }))
+        : [await count.execute()];
       if (!row) throw new Error('The upsert returned no count.');
       const hits = Number(row.hits);
       const retryAfterSeconds = Math.max(
