@@ -8,8 +8,10 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/database';
 import { migrations } from '../src/db/migrations';
 import { messagesRepository } from '../src/messages/repository';
+import { prepared } from '../src/db/prepared';
 import { throughKysely } from '../src/db/read';
 import { postsRepository } from '../src/posts/repository';
+import { rateLimitRepository } from '../src/rate-limit/repository';
 import { LEGACY_SCHEMA } from './support/legacy-schema';
 import { testBackends } from './support/backends';
 
@@ -183,6 +185,11 @@ for (const backend of testBackends()) {
           for (const { post } of [a1, b1, a2])
             assert.equal((await posts.get(post.id))?.post.title, post.title);
         }
+        // A value Kysely would make SQL of (a list for `in`) cannot stand in a query compiled once.
+        const byIds = prepared((db, values: { ids: number[] }) =>
+          db.selectFrom('posts').select('id').where('id', 'in', values.ids),
+        );
+        assert.throws(() => byIds(one, { ids: [a1.post.id] }), /ids must be a string, number/);
         // Another database (on PostgreSQL another schema, named in the SQL) is not read through the first's.
         const elsewhere = postsRepository(() => other);
         assert.equal(await elsewhere.get(a1.post.id), undefined);
@@ -203,18 +210,40 @@ for (const backend of testBackends()) {
       }
     });
 
-    test('messages: stored, listed newest first with numeric ids, paged by id', async () => {
+    test('messages: stored with their count within the limit, listed newest first with numeric ids, paged by id', async () => {
       const opened = await openDatabase(backend.settings());
       const messages = messagesRepository(() => opened);
+      const limits = rateLimitRepository(() => opened);
+      const rule = { limit: 2, windowSeconds: 600 };
       const now = new Date();
-      const first = await messages.create({ name: 'Ann', email: 'ann@example.com', message: 'One' }, now);
-      const second = await messages.create({ name: 'Bob', email: 'bob@example.com', message: 'Two' }, now);
-      assert.equal(typeof first.id, 'number');
-      assert.deepEqual(await messages.list({ limit: 1 }), { items: [second], hasMore: true });
-      assert.deepEqual(await messages.list({ limit: 5, beforeId: second.id }), {
-        items: [first],
-        hasMore: false,
+      const send = (name: string) =>
+        limits.hit(
+          'a',
+          rule,
+          now,
+          messages.createWithinLimit({ name, email: 'x@example.com', message: name }, now),
+        );
+      assert.deepEqual(
+        [(await send('Ann')).allowed, (await send('Bob')).allowed, (await send('Cy')).allowed],
+        [true, true, false],
+      );
+      const { items, hasMore } = await messages.list({ limit: 1 });
+      assert.equal(hasMore, true);
+      const [second] = items;
+      assert.equal(typeof second?.id, 'number');
+      assert.deepEqual(second, {
+        id: second?.id,
+        name: 'Bob',
+        email: 'x@example.com',
+        message: 'Bob',
+        createdAt: now.toISOString(),
       });
+      const older = await messages.list({ limit: 5, beforeId: second!.id });
+      assert.deepEqual(
+        older.items.map((message) => message.name),
+        ['Ann'],
+      );
+      assert.equal(older.hasMore, false);
       await opened.destroy();
     });
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { closeDatabase, database, inTransaction, startDatabase } from '../src/db/database';
+import { closeDatabase, database, inTransaction, queries, startDatabase } from '../src/db/database';
 import { outcomeOf } from '../src/db/errors';
 import { healthResponse } from '../src/http/health';
 import { testBackends } from './support/backends';
@@ -69,6 +69,19 @@ describe('PostgreSQL lost', { skip: backend ? false : 'TEST_DATABASE_URL is not 
     assert.equal(outcomeOf(ended)?.outcome, 'unavailable', String(ended));
     const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database());
     assert.deepEqual(rows, [{ one: 1 }]);
+  });
+
+  test('statements sent together on a connection that ends: its own error (a 503), not the ROLLBACK’s', async () => {
+    const statement = <Row>(query: ReturnType<typeof sql<Row>>) => ({
+      compile: () => query.compile(database()),
+      execute: () => Promise.reject(new Error('unused')),
+    });
+    const ended = await queries()
+      .together(statement(sql`select 1`), statement(sql`select pg_terminate_backend(pg_backend_pid())`))
+      .catch((error: unknown) => error);
+    assert.ok(ended instanceof Error, 'the statements failed');
+    assert.equal((ended as Error & { code?: string }).code, '57P01', String(ended));
+    assert.equal(outcomeOf(ended)?.outcome, 'unavailable', String(ended));
   });
 
   test('health answers 503 within its 2 s when the database stops answering, and 200 once it answers again', async () => {

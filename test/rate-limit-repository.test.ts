@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { database } from '../src/db/database';
+import { database, queries } from '../src/db/database';
+import { prepared } from '../src/db/prepared';
 import { rateLimits as limits } from '../src/rate-limit/repository';
 import { testBackends, useProcessDatabase } from './support/backends';
 
@@ -11,6 +12,25 @@ const inWindow = new Date('2030-01-01T10:02:30.000Z');
 for (const backend of testBackends()) {
   describe(`RateLimitRepository on ${backend.name}`, () => {
     useProcessDatabase(backend);
+
+    test('a write that should go with an allowed count but changes nothing is an error, not a success', async () => {
+      const writesNothing = prepared((db) =>
+        db
+          .insertInto('contact_messages')
+          .columns(['name', 'email', 'message', 'created_at'])
+          .expression(
+            db
+              .selectFrom('contact_messages')
+              .select(['name', 'email', 'message', 'created_at'])
+              .where('id', '<', 0),
+          )
+          .returning('id'),
+      );
+      await assert.rejects(
+        limits.hit('nothing', rule, inWindow, () => writesNothing(queries(), {})),
+        /allowed the request, but its write changed nothing/,
+      );
+    });
 
     test('counts per bucket up to the limit, then refuses until the window ends', async () => {
       const verdicts = [];

@@ -8,6 +8,7 @@ const UNAVAILABLE_CODES = new Set([
   'EAI_AGAIN',
   'SQLITE_BUSY',
   'SQLITE_LOCKED',
+  'SQLITE_THREAD_EXITED', // src/db/sqlite-thread.ts
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now

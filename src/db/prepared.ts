@@ -38,6 +38,7 @@ export function prepared<Values extends object, Row>(
       query = build(db, slots).compile();
       byShape.set(shape, query);
     }
+    for (const name of given) assertPlainValue(name, byName[name]);
     const parameters = query.parameters.map((value) => (value instanceof Slot ? byName[value.name] : value));
     const run: CompiledQuery<Row> = { ...query, parameters };
     // For `read`, or run on the database or the transaction `queries` is.
@@ -46,4 +47,14 @@ export function prepared<Values extends object, Row>(
       execute: async () => (await db.executeQuery(run)).rows,
     };
   };
+}
+
+/**
+ * A value Kysely would compile into SQL of its own (a list for `in`, an expression, an object) cannot stand in
+ * a query compiled once: each call's value replaces only a parameter.
+ */
+function assertPlainValue(name: string, value: unknown): void {
+  if (typeof value === 'object' && value !== null) {
+    throw new TypeError(`prepared: ${name} must be a string, number, bigint, boolean or null`);
+  }
 }

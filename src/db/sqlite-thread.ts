@@ -206,7 +206,8 @@ export function sqliteThread(file: string, options: SqliteThreadOptions): Sqlite
       }
       const error = Object.assign(new Error(`the SQLite thread exited (code ${code})`), {
         cause: failure,
-        code: failure?.code,
+        // What was held may or may not have been committed: the database was unavailable to it (a 503).
+        code: failure?.code ?? 'SQLITE_THREAD_EXITED',
       });
       for (const { reject } of started.waiting.values()) reject(error);
       started.waiting.clear();

@@ -21,10 +21,23 @@ export type Together = <Queries extends readonly ReadQuery<unknown>[]>(
 export const togetherThrough =
   (db: Kysely<Database>): Together =>
   async (...queries) => {
+    let failure: { error: unknown } | undefined;
     const run = async (transaction: Kysely<Database>) => {
       const rows: unknown[][] = [];
-      for (const query of queries) rows.push((await transaction.executeQuery(query.compile())).rows);
+      try {
+        for (const query of queries) rows.push((await transaction.executeQuery(query.compile())).rows);
+      } catch (error) {
+        failure = { error };
+        throw error;
+      }
       return rows as never;
     };
-    return db.isTransaction ? run(db) : db.transaction().execute(run);
+    if (db.isTransaction) return run(db);
+    try {
+      return await db.transaction().execute(run);
+    } catch (error) {
+      // A ROLLBACK on a connection that was lost fails too, and Kysely throws that instead: the error that
+      // ended the unit is what happened (as in inTransaction).
+      throw failure?.error ?? error;
+    }
   };

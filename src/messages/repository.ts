@@ -41,15 +41,6 @@ export function messagesRepository(on: () => Queries) {
   const db = () => on().db;
   const read = () => on().read;
   return {
-    async create(input: ContactMessageInput, now: Date): Promise<ContactMessage> {
-      const row = await db()
-        .insertInto('contact_messages')
-        .values({ ...input, created_at: now.toISOString() })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toMessage(row);
-    },
-
     /** The insert of a message, to run after its sender's count (see RateLimitRepository.hit). */
     createWithinLimit(input: ContactMessageInput, now: Date) {
       return (window: CountedWindow) =>

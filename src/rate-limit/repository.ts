@@ -79,16 +79,21 @@ export function rateLimitRepository(on: () => Queries) {
       const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
       const counted = { bucket, windowStart: windowStart.toISOString() };
       const count = countHit(on(), counted);
-      const [[row]] = ifAllowed
+      const [[row], written] = ifAllowed
         ? await on().together(count, ifAllowed({ ...counted, limit: rule.limit }))
         : [await count.execute()];
       if (!row) throw new Error('The upsert returned no count.');
       const hits = Number(row.hits);
+      const allowed = hits <= rule.limit;
+      // Its condition and this verdict read the same count: they cannot disagree unless something is wrong.
+      if (allowed && written?.length === 0) {
+        throw new Error('The count allowed the request, but its write changed nothing.');
+      }
       const retryAfterSeconds = Math.max(
         1,
         Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000),
       );
-      return { allowed: hits <= rule.limit, hits, retryAfterSeconds, windowStart };
+      return { allowed, hits, retryAfterSeconds, windowStart };
     },
 
     /**
