@@ -290,7 +290,8 @@ function configure(sqlite: BetterSqlite3.Database, pragmas: string[]): void {
 /**
  * The database on `file`. Writes go through Kysely (`db`): each statement on its own on a worker thread's
  * connection, off the event loop (an insert with its search index, and with `full` the disk flush of its
- * commit), transactions on the main thread's write connection (see WritersDriver). `read`, for single reads
+ * commit), transactions on the main thread's write connection (see WritersDriver). `together`, statements
+ * that stand or fall together, goes to the write thread as one message. `read`, for single reads
  * outside transactions, runs synchronously on a read-only connection: in WAL mode it sees only committed data
  * and never waits for a writer, and a read costs one call instead of a round trip. `longRead`, for the
  * statements that may take milliseconds (a search's), runs them on a second worker thread.
