@@ -4,7 +4,7 @@ import { unavailable } from '../errors';
 import { migrate } from './migrate';
 import { compiledQueries, type CompiledQueries } from './prepared';
 import { throughKysely, timed, type LongRead, type Read } from './read';
-import { togetherThrough, type Together } from './together';
+import { togetherThrough, transactionOf, type Together } from './together';
 import type { Database, DatabaseKind } from './schema';
 
 /** What repositories run their queries with. */
@@ -133,29 +133,16 @@ export function reason(error: unknown): string {
 /** Runs `work` in one transaction on the process's database (repositories are made on it inside). */
 export async function inTransaction<T>(work: (trx: Queries) => Promise<T>): Promise<T> {
   const { kind, db, table, compiled } = opened();
-  let failure: { error: unknown } | undefined;
-  try {
-    return await db.transaction().execute(async (trx) => {
-      try {
-        // Inside a transaction every read goes through it: it must see its own writes.
-        return await work({
-          kind,
-          db: trx,
-          read: throughKysely,
-          longRead: timed(throughKysely),
-          together: togetherThrough(trx),
-          table,
-          compiled,
-        });
-      } catch (error) {
-        failure = { error };
-        throw error;
-      }
-    });
-  } catch (error) {
-    // A ROLLBACK on a connection that was lost fails too, and Kysely throws that instead: the error that
-    // ended the transaction (the lost connection, a 503) is what happened.
-    if (failure && error !== failure.error) throw failure.error;
-    throw error;
-  }
+  // Inside a transaction every read goes through it: it must see its own writes.
+  return transactionOf(db, (trx) =>
+    work({
+      kind,
+      db: trx,
+      read: throughKysely,
+      longRead: timed(throughKysely),
+      together: togetherThrough(trx),
+      table,
+      compiled,
+    }),
+  );
 }

@@ -21,23 +21,34 @@ export type Together = <Queries extends readonly ReadQuery<unknown>[]>(
 export const togetherThrough =
   (db: Kysely<Database>): Together =>
   async (...queries) => {
-    let failure: { error: unknown } | undefined;
     const run = async (transaction: Kysely<Database>) => {
       const rows: unknown[][] = [];
+      for (const query of queries) rows.push((await transaction.executeQuery(query.compile())).rows);
+      return rows as never;
+    };
+    return db.isTransaction ? run(db) : transactionOf(db, run);
+  };
+
+/**
+ * `work` in a transaction of `db`'s. If it fails, its error is the one thrown: a ROLLBACK on a connection that
+ * was lost fails too, and Kysely would throw that instead, though the error that ended the transaction (the
+ * lost connection, a 503) is what happened.
+ */
+export async function transactionOf<T>(
+  db: Kysely<Database>,
+  work: (transaction: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  let failure: { error: unknown } | undefined;
+  try {
+    return await db.transaction().execute(async (transaction) => {
       try {
-        for (const query of queries) rows.push((await transaction.executeQuery(query.compile())).rows);
+        return await work(transaction);
       } catch (error) {
         failure = { error };
         throw error;
       }
-      return rows as never;
-    };
-    if (db.isTransaction) return run(db);
-    try {
-      return await db.transaction().execute(run);
-    } catch (error) {
-      // A ROLLBACK on a connection that was lost fails too, and Kysely throws that instead: the error that
-      // ended the unit is what happened (as in inTransaction).
-      throw failure?.error ?? error;
-    }
-  };
+    });
+  } catch (error) {
+    throw failure ? failure.error : error;
+  }
+}
