@@ -7,17 +7,17 @@ export interface ReadQuery<Row> {
 }
 
 /**
- * How a repository runs a read outside a transaction: on SQLite synchronously on the read connection (see
+ * How a repository runs a read outside a transaction: on SQLite on the read thread's connection (see
  * src/db/sqlite.ts), on PostgreSQL through Kysely and the pool. Inside a transaction, through the
  * transaction, which must see its own writes.
  */
-export type Read = <Row>(query: ReadQuery<Row>) => Row[] | Promise<Row[]>;
+export type Read = <Row>(query: ReadQuery<Row>) => Promise<Row[]>;
 
 export const throughKysely: Read = (query) => query.execute();
 
 /**
- * A read that may take milliseconds, with how long its statement ran: on SQLite's read thread, where it may wait
- * behind other statements, that wait not included. A search sizes its next statement by it.
+ * A read that may take milliseconds, with how long its statement ran: on SQLite's long-read thread, where it may
+ * wait behind other statements, that wait not included. A search sizes its next statement by it.
  */
 export type LongRead = <Row>(query: ReadQuery<Row>) => Promise<TimedRows<Row>>;
 

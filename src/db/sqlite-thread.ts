@@ -33,20 +33,32 @@ function opened() {
 }
 const sqlite = opened();
 const statements = new Map();
+// A query's rows go back as arrays with its column names, and the main thread makes the objects (rowsOf):
+// objects copied between threads would be rebuilt there property by property.
 function prepared(sql) {
   let statement = statements.get(sql);
   if (!statement) {
     statement = sqlite.prepare(sql);
+    if (statement.reader) statement.raw(true);
     statements.set(sql, statement);
   }
   return statement;
+}
+const columnNames = new Map();
+function columnsOf(sql, statement) {
+  let names = columnNames.get(sql);
+  if (!names) {
+    names = statement.columns().map((column) => column.name);
+    columnNames.set(sql, names);
+  }
+  return names;
 }
 function failure(id, error) {
   return { id, error: { message: String(error && error.message), code: error && error.code } };
 }
 function runStatement({ sql, parameters }) {
   const statement = prepared(sql);
-  if (statement.reader) return { rows: statement.all(...parameters) };
+  if (statement.reader) return { rows: statement.all(...parameters), columns: columnsOf(sql, statement) };
   const { changes, lastInsertRowid } = statement.run(...parameters);
   return { changes, lastInsertRowid };
 }
@@ -132,10 +144,19 @@ export interface Statement {
   parameters: readonly unknown[];
 }
 
-interface Answer extends Partial<StatementResult> {
+/** What the thread sends back: a query's rows as arrays, in the order of `columns`. */
+interface ThreadResult {
+  rows?: unknown[][];
+  columns?: string[];
+  changes?: number;
+  lastInsertRowid?: number | bigint;
+}
+
+interface Answer extends ThreadResult {
   id: number;
+  ms?: number;
   /** A unit's statements' results, in order. */
-  results?: Omit<StatementResult, 'ms'>[];
+  results?: ThreadResult[];
   error?: { message: string; code?: string };
 }
 
@@ -156,6 +177,25 @@ export interface SqliteThread {
    */
   runTogether(statements: readonly Statement[]): Promise<StatementResult[]>;
   close(): Promise<void>;
+}
+
+type RowMaker = (row: unknown[]) => Record<string, unknown>;
+const rowMakers = new Map<string, RowMaker>();
+
+/**
+ * A query's rows as objects, made from the arrays the thread sent. The object literal is generated once per
+ * list of columns, so every row of a query gets the same shape at once; the set of lists is bounded, as the
+ * set of SQL texts is (see sqlite.ts).
+ */
+function rowsOf(rows: unknown[][], columns: string[]): Record<string, unknown>[] {
+  const key = columns.join('\0');
+  let make = rowMakers.get(key);
+  if (!make) {
+    const fields = columns.map((name, index) => `${JSON.stringify(name)}: row[${index}]`).join(', ');
+    make = new Function('row', `return { ${fields} };`) as RowMaker;
+    rowMakers.set(key, make);
+  }
+  return rows.map(make);
 }
 
 /**
@@ -234,12 +274,8 @@ export function sqliteThread(file: string, options: SqliteThreadOptions): Sqlite
       thread.waiting.set(id, { resolve, reject });
       thread.worker.ref();
     });
-  const result = ({
-    rows,
-    changes,
-    lastInsertRowid,
-  }: Omit<StatementResult, 'ms' | 'rows'> & { rows?: unknown[] }) => ({
-    rows: rows ?? [],
+  const result = ({ rows, columns, changes, lastInsertRowid }: ThreadResult) => ({
+    rows: rows && columns ? rowsOf(rows, columns) : [],
     changes,
     lastInsertRowid,
   });
