@@ -11,7 +11,7 @@ import { isUniqueViolation, outcomeOf } from '../src/db/errors';
 import { sqliteThread } from '../src/db/sqlite-thread';
 
 /**
- * SQLite's writes and long reads (a search's statements) run on worker threads, each with its own
+ * SQLite's writes, reads and long reads (a search's statements) run on worker threads, each with its own
  * connection: the event loop goes on meanwhile.
  */
 describe('SQLite threads', async () => {
@@ -123,7 +123,36 @@ describe('SQLite threads', async () => {
     let rows: { total: number }[] = [];
     const timing = await timersDuring(async () => (rows = await longRead(counting)));
     assert.deepEqual(rows, [{ total: 3_000_000 }]);
-    assertLoopFree('read thread', timing);
+    assertLoopFree('long-read thread', timing);
+  });
+
+  /** A read outside a transaction (a post, a page), as repositories run one: on the read thread. */
+  const read = <Row>(query: ReturnType<typeof sql<Row>>) =>
+    opened.read({
+      compile: () => query.compile(opened.db),
+      execute: () => Promise.reject(new Error('unused')),
+    });
+
+  test('nor does a read, and a read never waits behind a long one', async () => {
+    let rows: { total: number }[] = [];
+    const timing = await timersDuring(async () => (rows = await read(counting)));
+    assert.deepEqual(rows, [{ total: 3_000_000 }]);
+    assertLoopFree('read', timing);
+
+    const started = performance.now();
+    const long = timedRead(counting);
+    const [row] = await read(sql<{ one: number }>`select 1 as one`);
+    const shortWall = performance.now() - started;
+    const { ms } = await long;
+    console.info(
+      `[read] a read answered in ${shortWall.toFixed(1)} ms while a ${ms.toFixed(0)} ms long read ran`,
+    );
+    assert.deepEqual(row, { one: 1 });
+    assert.ok(ms > 100, `the long read took only ${ms.toFixed(0)} ms: too short to show anything`);
+    assert.ok(
+      shortWall < ms / 2,
+      `the read waited ${shortWall.toFixed(0)} ms of a ${ms.toFixed(0)} ms long read`,
+    );
   });
 
   test('nor does a write', async () => {
@@ -414,7 +443,7 @@ describe('SQLite threads', async () => {
     ]);
     const shortWall = performance.now() - started;
     console.info(
-      `[read thread] the long statement reported ${long.ms.toFixed(0)} ms; the short one behind it ` +
+      `[long-read thread] the long statement reported ${long.ms.toFixed(0)} ms; the short one behind it ` +
         `${short.ms.toFixed(2)} ms of the ${shortWall.toFixed(0)} ms it waited for its answer`,
     );
     assert.ok(long.ms > 100, `the long statement reported only ${long.ms.toFixed(0)} ms`);
@@ -435,8 +464,9 @@ describe('SQLite threads', async () => {
         search_body: 'from the read thread',
       })
       .execute();
-    const rows = await longRead(sql<{ title: string }>`select title from posts where author = ${'tester'}`);
-    assert.deepEqual(rows, [{ title: 'Seen' }]);
+    const query = sql<{ title: string }>`select title from posts where author = ${'tester'}`;
+    assert.deepEqual(await longRead(query), [{ title: 'Seen' }]);
+    assert.deepEqual(await read(query), [{ title: 'Seen' }]);
   });
 
   test("a failing statement rejects with SQLite's error code, and the next read works", async () => {
