@@ -469,6 +469,23 @@ describe('SQLite threads', async () => {
     assert.deepEqual(await read(query), [{ title: 'Seen' }]);
   });
 
+  test('rows keep their right names after another connection changes the table', async () => {
+    const other = new Database(file);
+    keptUntilExit.push(other);
+    other.exec("create table reshaped (a, b, c); insert into reshaped values (1, 'B', 'C')");
+    const everything = sql<Record<string, unknown>>`select * from reshaped`;
+    const returning = sql<Record<string, unknown>>`update reshaped set a = a + 1 returning *`;
+    assert.deepEqual(await read(everything), [{ a: 1, b: 'B', c: 'C' }]);
+    assert.deepEqual(await longRead(everything), [{ a: 1, b: 'B', c: 'C' }]);
+    assert.deepEqual((await returning.execute(opened.db)).rows, [{ a: 2, b: 'B', c: 'C' }]);
+    other.exec('alter table reshaped drop column b');
+    assert.deepEqual(await read(everything), [{ a: 2, c: 'C' }]);
+    assert.deepEqual(await longRead(everything), [{ a: 2, c: 'C' }]);
+    assert.deepEqual((await returning.execute(opened.db)).rows, [{ a: 3, c: 'C' }]);
+    other.exec('drop table reshaped');
+    other.close();
+  });
+
   test("a failing statement rejects with SQLite's error code, and the next read works", async () => {
     await assert.rejects(
       async () => longRead(sql`select * from no_such_table`),
