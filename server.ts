@@ -16,6 +16,7 @@ import { pageSecurityPolicy } from './src/server/pages';
 import { prepareRequest, type Refusal } from './src/server/requests';
 import { requestContexts, type RequestContext } from './src/request-context';
 import {
+  headWithFirstChunk,
   replaceFailures,
   unavailablePagesAs503,
   withoutRouterVary,
@@ -196,6 +197,7 @@ async function serve(config: Config): Promise<void> {
     (request: IncomingMessage, response: ServerResponse) => {
       const prepared = prepareRequest(request, config.trustedProxies, development);
       logWhenDone(request, response, prepared.requestId, settings.logFormat);
+      headWithFirstChunk(response);
       response.setHeader('X-Request-Id', prepared.requestId);
       for (const [name, value] of fixedHeaders) response.setHeader(name, value);
       if (request.headers['content-length'] || request.headers['transfer-encoding'])

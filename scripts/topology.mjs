@@ -90,9 +90,9 @@ ${instancePorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=1
     location / {
       proxy_pass http://service;
       # HTTP/1.1 to the instances (nginx's default is 1.0): their answers are then framed (a length or chunks), so
-      # one cut short upstream reaches the client cut short, never as a whole answer with less body. Next.js
-      # sends an answer's head in a write of its own before the body: an instance killed between the two left,
-      # over 1.0, a 201 with an empty body.
+      # one cut short upstream reaches the client cut short, never as a whole answer with less body. A compressed
+      # answer leaves an instance in pieces (the head with the first bytes, the rest as zlib makes them): an
+      # instance killed between them left, over 1.0, a whole 201 whose body was cut short.
       proxy_http_version 1.1;
       proxy_set_header Host $http_host;
       # Appends the client's address: the instances run with TRUSTED_PROXIES=1.

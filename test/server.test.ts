@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { prepareRequest, UNROUTABLE_METHOD_HEADER } from '../src/server/requests';
+import { headWithFirstChunk } from '../src/server/responses';
 
 /** A request as Node's parser hands it over, from a peer at `peer`. */
 function incoming(method: string, url: string, headers: Record<string, string> = {}, peer = '203.0.113.9') {
@@ -216,5 +218,72 @@ describe('pages, answered before Next.js sees them where it would render the pag
     for (const url of ['/', '/contact', '/api', '/_next/imagex', '/api/%2e%2e/docs', '/favicon.ico']) {
       assert.deepEqual(kinds(url), [false, true], url);
     }
+  });
+});
+
+describe('headWithFirstChunk', () => {
+  /** Serves one request with `answer` (after headWithFirstChunk); what the client saw, and when. */
+  async function served(answer: (response: ServerResponse) => void) {
+    const server = http.createServer((_request, response) => {
+      headWithFirstChunk(response);
+      answer(response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const started = performance.now();
+      return await new Promise<{ status?: number; body: string; headAfter: number; bodyAfter: number }>(
+        (resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port, path: '/', agent: false }, (response) => {
+              const headAfter = performance.now() - started;
+              let body = '';
+              response.setEncoding('utf8');
+              response.on('data', (chunk: string) => (body += chunk));
+              response.on('end', () =>
+                resolve({
+                  status: response.statusCode,
+                  body,
+                  headAfter,
+                  bodyAfter: performance.now() - started,
+                }),
+              );
+            })
+            .on('error', reject);
+        },
+      );
+    } finally {
+      server.close();
+    }
+  }
+
+  test("Next.js's flushHeaders() before its first chunk sends nothing: the head goes with the chunk", async () => {
+    let writtenByFlush = -1;
+    const seen = await served((response) => {
+      // What Next.js's pipe-readable does: flushHeaders(), then at once the first chunk.
+      response.flushHeaders();
+      writtenByFlush = response.socket?.bytesWritten ?? -1;
+      response.statusCode = 201;
+      response.end(Buffer.from('{"id":1}'));
+    });
+    assert.equal(writtenByFlush, 0, `flushHeaders() wrote ${writtenByFlush} bytes on its own`);
+    assert.equal(seen.status, 201);
+    assert.equal(seen.body, '{"id":1}');
+  });
+
+  test('an answer whose first chunk is slow still gets its head at once', async () => {
+    const seen = await served((response) => {
+      response.flushHeaders();
+      setTimeout(() => response.end('late'), 300);
+    });
+    console.info(
+      `[server] head after ${seen.headAfter.toFixed(0)} ms, body after ${seen.bodyAfter.toFixed(0)} ms`,
+    );
+    assert.equal(seen.body, 'late');
+    assert.ok(seen.bodyAfter >= 290, `the body came after ${seen.bodyAfter.toFixed(0)} ms`);
+    assert.ok(
+      seen.headAfter < seen.bodyAfter - 150,
+      `the head waited ${seen.headAfter.toFixed(0)} ms for the body`,
+    );
   });
 });

@@ -277,7 +277,7 @@ function configure(sqlite: BetterSqlite3.Database, pragmas: string[]): void {
  * it sees every commit made before it and never waits for a writer. On the main thread the same statement is
  * the cheaper call in a loop, but between two requests the rest of the server pushes SQLite out of the CPU's
  * caches: a page of 20 posts took 83 µs there under load, 33 µs when run twice in a row, and 30 µs on the
- * thread, whose caches only SQLite uses (GET /api/posts served 1.2–1.3× the requests, at less CPU each).
+ * thread, whose caches only SQLite uses (GET /api/posts served 1.17–1.32× the requests, at less CPU each).
  * `longRead`, for the statements that may take milliseconds (a search's), runs them on a third thread, so that
  * a page never waits behind a search.
  */

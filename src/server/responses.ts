@@ -24,6 +24,23 @@ function beforeHeadIsSent(response: ServerResponse, beforeHead: (response: Serve
 }
 
 /**
+ * The head goes out in one write with the body's first bytes. Next.js calls `flushHeaders()` just before it
+ * writes an answer's first chunk, which sends the head in a write of its own: a second system call for every
+ * answer, and an instance killed between the two writes sends a head without its body (behind nginx over
+ * HTTP/1.0, a whole 201 with an empty body: see deploy/nginx.conf). The flush waits until the code that asked
+ * for it has run: by then the first chunk has taken the head with it, and an answer still without a chunk
+ * gets its head as before.
+ */
+export function headWithFirstChunk(response: ServerResponse): void {
+  const flushHeaders = response.flushHeaders;
+  response.flushHeaders = function flushHeadersAfterThisTurn(this: ServerResponse) {
+    process.nextTick(() => {
+      if (!this.headersSent && !this.destroyed) flushHeaders.call(this);
+    });
+  };
+}
+
+/**
  * An API response varies by what its route reads (`Origin`, `Accept-Encoding`), not by the page router's
  * headers, which Next.js adds to every answer: those are dropped, so that caches are not split by them.
  */
